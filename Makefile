@@ -1,0 +1,60 @@
+# Provisio — see README.md. Every target installs the system packages it
+# needs (apt-get; as root, or through sudo).
+
+GO        ?= go
+BIN       := bin/provisio
+DEMO      ?= $(CURDIR)/.demo-workspace
+SHOTS     ?= $(CURDIR)/screenshots
+export LANG := en_US.UTF-8
+export PATH := $(PATH):/usr/local/go/bin
+
+# Packages that are pure Go: everything but the command, which links the
+# Fyne desktop driver through cgo.
+PURE_PKGS = $(shell $(GO) list ./... | grep -v '^provisio/cmd/provisio$$')
+
+.PHONY: all build run test unit integration gui-smoke bench screenshots demo-assets clean
+
+all: build
+
+build:
+	@scripts/install-deps.sh build
+	$(GO) build -o $(BIN) ./cmd/provisio
+
+# Opens the app on a ready demo workspace (made on first use).
+run: build
+	@[ -f "$(DEMO)/provisio.db" ] || $(BIN) --workspace "$(DEMO)" demo
+	$(BIN) --workspace "$(DEMO)"
+
+test:
+	@scripts/install-deps.sh test
+	$(MAKE) --no-print-directory unit integration gui-smoke
+
+# Unit and headless UI tests: no cgo, no display, no services.
+unit:
+	CGO_ENABLED=0 $(GO) vet $(PURE_PKGS)
+	CGO_ENABLED=0 $(GO) test -count=1 $(PURE_PKGS)
+	$(GO) test -count=1 -race ./engine/... ./app/... ./connectors/...
+
+# Tests against real services, each started on loopback and stopped by PID.
+integration:
+	scripts/with-keyring.sh $(GO) test -tags integration -count=1 ./app/keychain/
+
+# The real binary in a real window under Xvfb.
+gui-smoke: build
+	$(GO) vet ./cmd/provisio
+	scripts/gui-smoke.sh $(BIN)
+
+bench:
+	@scripts/install-deps.sh build
+	CGO_ENABLED=0 $(GO) test -run '^$$' -bench . -benchmem -benchtime 1x -timeout 60m $(PURE_PKGS)
+
+screenshots: build
+	@scripts/install-deps.sh shots
+	scripts/screenshots.sh $(BIN) "$(SHOTS)"
+
+# Rewrites the shipped demo data from the generator.
+demo-assets:
+	PROVISIO_UPDATE_DEMO=1 $(GO) test -count=1 ./app/demo -run TestShippedDemoMatchesGenerator
+
+clean:
+	rm -rf bin "$(SHOTS)"

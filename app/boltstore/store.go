@@ -1,0 +1,251 @@
+// Package boltstore keeps a Provisio workspace in one bbolt file: its
+// configuration, imports and snapshots.
+//
+// Person records are appended to a record log and never rewritten; a
+// snapshot's index maps person ids to records. Most snapshots store only
+// the entries that changed since the previous one, and every so often a
+// full index, so a new snapshot costs what changed, and reading one costs
+// at most one full index and a bounded chain of changes.
+package boltstore
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"sync"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
+
+	"provisio/engine"
+)
+
+// FileName is the name of the store file in a workspace folder.
+const FileName = "provisio.db"
+
+// SchemaVersion is the layout this package writes. Open migrates older
+// files and refuses newer ones.
+const SchemaVersion = 1
+
+var (
+	bucketMeta         = []byte("meta")
+	bucketConfig       = []byte("config")
+	bucketRecords      = []byte("records")
+	bucketImports      = []byte("imports")
+	bucketImportErrors = []byte("import-errors")
+	bucketSnapshots    = []byte("snapshots")
+	bucketIndex        = []byte("index")
+	bucketPending      = []byte("pending")
+
+	keySchema      = []byte("schema")
+	keyConfig      = []byte("config")
+	keyDepartments = []byte("\x00departments")
+)
+
+// Store is an engine.Store on bbolt.
+type Store struct {
+	db   *bolt.DB
+	path string
+
+	mu    sync.Mutex
+	cache *cachedIndex // the most recently read snapshot index
+}
+
+var _ engine.Store = (*Store)(nil)
+
+type cachedIndex struct {
+	number uint64
+	index  *engine.SnapshotIndex
+}
+
+// Open opens (creating it if needed) the store of the workspace folder dir
+// and migrates it to SchemaVersion. When another process has the workspace
+// open, it returns an Unavailable error saying so.
+func Open(dir string) (*Store, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, engine.Wrap(engine.Invalid, err, "workspace %s", dir)
+	}
+	path := filepath.Join(dir, FileName)
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 500 * time.Millisecond, FreelistType: bolt.FreelistMapType, InitialMmapSize: mmapReserve(path)})
+	if errors.Is(err, bolterrors.ErrTimeout) {
+		return nil, engine.Errorf(engine.Unavailable, "the workspace %s is in use by another Provisio process; close it there first", dir)
+	}
+	if err != nil {
+		return nil, engine.Wrap(engine.Internal, err, "open workspace store %s", path)
+	}
+	// With the address space reserved, bbolt would extend the file 16 MB
+	// past its data (an empty workspace would take 16 MB); a megabyte of
+	// slack still lets small commits reuse it.
+	db.AllocSize = 1 << 20
+	s := &Store{db: db, path: path}
+	if err := s.migrate(migrations); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// mmapReserve returns how much address space to map for the file at path
+// up front: its size and a gigabyte more. When a write transaction outgrows
+// the mapping, bbolt remaps the file, which first waits for every read
+// transaction to end and then copies every page the transaction touched
+// into the heap; a first import of 300,000 persons remapped a dozen times
+// and allocated 6 GB doing so. On Windows mapping a file extends it to the
+// mapped size, and on 32-bit systems address space is short, so there the
+// mapping grows with the file as bbolt does by default.
+func mmapReserve(path string) int {
+	if runtime.GOOS == "windows" || strconv.IntSize < 64 {
+		return 0
+	}
+	size := int64(0)
+	if fi, err := os.Stat(path); err == nil {
+		size = fi.Size()
+	}
+	return int(size) + 1<<30
+}
+
+// Close closes the store file.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Path returns the store file's path.
+func (s *Store) Path() string { return s.path }
+
+// DB gives tests access to bbolt, for consistency checks.
+func (s *Store) DB() *bolt.DB { return s.db }
+
+// migration upgrades the store from version To-1 to To, inside one
+// transaction.
+type migration struct {
+	To    int
+	Apply func(tx *bolt.Tx) error
+}
+
+// migrations lists every layout change in order; version 1 creates the
+// buckets of a new workspace.
+var migrations = []migration{
+	{To: 1, Apply: func(tx *bolt.Tx) error {
+		for _, b := range [][]byte{bucketConfig, bucketRecords, bucketImports, bucketImportErrors, bucketSnapshots, bucketIndex, bucketPending} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	}},
+}
+
+func (s *Store) version() (int, error) {
+	v := 0
+	err := s.db.View(func(tx *bolt.Tx) error {
+		if b := tx.Bucket(bucketMeta); b != nil {
+			if raw := b.Get(keySchema); len(raw) == 4 {
+				v = int(binary.BigEndian.Uint32(raw))
+			}
+		}
+		return nil
+	})
+	return v, err
+}
+
+// migrate brings the file to the newest version in ms, one transaction per
+// step, so an interrupted upgrade resumes where it stopped.
+func (s *Store) migrate(ms []migration) error {
+	v, err := s.version()
+	if err != nil {
+		return engine.Wrap(engine.Internal, err, "read workspace version")
+	}
+	newest := 0
+	if len(ms) > 0 {
+		newest = ms[len(ms)-1].To
+	}
+	if v > newest {
+		return engine.Errorf(engine.Invalid, "the workspace %s was written by a newer Provisio (store version %d; this one reads up to %d)", filepath.Dir(s.path), v, newest)
+	}
+	for _, m := range ms {
+		if m.To <= v {
+			continue
+		}
+		err := s.db.Update(func(tx *bolt.Tx) error {
+			if err := m.Apply(tx); err != nil {
+				return err
+			}
+			meta, err := tx.CreateBucketIfNotExists(bucketMeta)
+			if err != nil {
+				return err
+			}
+			return meta.Put(keySchema, binary.BigEndian.AppendUint32(nil, uint32(m.To)))
+		})
+		if err != nil {
+			return engine.Wrap(engine.Internal, err, "upgrade workspace store to version %d", m.To)
+		}
+	}
+	return nil
+}
+
+// LoadConfig returns the configuration, or the default one.
+func (s *Store) LoadConfig(ctx context.Context) (*engine.Config, error) {
+	c := engine.DefaultConfig()
+	err := s.db.View(func(tx *bolt.Tx) error {
+		raw := tx.Bucket(bucketConfig).Get(keyConfig)
+		if raw == nil {
+			return nil
+		}
+		return json.Unmarshal(raw, c)
+	})
+	if err != nil {
+		return nil, engine.Wrap(engine.Internal, err, "read configuration")
+	}
+	return c, nil
+}
+
+// SaveConfig replaces the configuration.
+func (s *Store) SaveConfig(ctx context.Context, c *engine.Config) error {
+	raw, err := json.Marshal(c)
+	if err != nil {
+		return engine.Wrap(engine.Internal, err, "encode configuration")
+	}
+	return s.update(ctx, func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketConfig).Put(keyConfig, raw)
+	})
+}
+
+func (s *Store) update(ctx context.Context, fn func(tx *bolt.Tx) error) error {
+	if err := engine.CheckCanceled(ctx); err != nil {
+		return err
+	}
+	if err := s.db.Update(fn); err != nil {
+		var e *engine.Error
+		if errors.As(err, &e) {
+			return err
+		}
+		return engine.Wrap(engine.Internal, err, "write workspace store")
+	}
+	return nil
+}
+
+func (s *Store) view(fn func(tx *bolt.Tx) error) error {
+	if err := s.db.View(fn); err != nil {
+		var e *engine.Error
+		if errors.As(err, &e) {
+			return err
+		}
+		return engine.Wrap(engine.Internal, err, "read workspace store")
+	}
+	return nil
+}
+
+func u64(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }
+
+func putJSON(b *bolt.Bucket, key []byte, v any) error {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encode: %w", err)
+	}
+	return b.Put(key, raw)
+}

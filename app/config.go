@@ -1,0 +1,285 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"provisio/connectors"
+	"provisio/engine"
+	"provisio/engine/mapping"
+)
+
+// Config returns the workspace configuration.
+func (a *App) Config(ctx context.Context) (*engine.Config, error) {
+	return a.store.LoadConfig(ctx)
+}
+
+// Fields returns the field registry of the workspace's schema.
+func (a *App) Fields(ctx context.Context) (*engine.Fields, error) {
+	c, err := a.Config(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return engine.NewFields(c.Schema), nil
+}
+
+// CheckSourceSystem checks a source system's identity, connector settings,
+// thresholds and mapping without reading the source.
+func (a *App) CheckSourceSystem(cfg *engine.Config, src *engine.SourceSystem) error {
+	probe := *cfg
+	probe.SourceSystems = []engine.SourceSystem{*src}
+	if err := probe.Validate(); err != nil {
+		return err
+	}
+	if _, err := a.connector(src); err != nil {
+		return err
+	}
+	if err := src.Thresholds.Validate(); err != nil {
+		return engine.Errorf(engine.Invalid, "source system %q: %v", src.Name, err)
+	}
+	if _, err := mapping.Compile(src, engine.NewFields(cfg.Schema), mapping.Options{}); err != nil {
+		return err
+	}
+	return nil
+}
+
+// SaveSourceSystem adds a source system (with a key made from its name
+// when it has none), or replaces the one with the key originalKey, and
+// returns its key. A source system's key cannot change once it has
+// persons.
+func (a *App) SaveSourceSystem(ctx context.Context, src engine.SourceSystem, originalKey string) (string, error) {
+	cfg, err := a.Config(ctx)
+	if err != nil {
+		return "", err
+	}
+	src.Name = strings.TrimSpace(src.Name)
+	if src.Key == "" {
+		src.Key = uniqueKey(cfg, engine.Slug(src.Name))
+	}
+	if err := a.CheckSourceSystem(cfg, &src); err != nil {
+		return "", err
+	}
+	i := slices.IndexFunc(cfg.SourceSystems, func(s engine.SourceSystem) bool { return s.Key == originalKey })
+	if originalKey != "" && i < 0 {
+		return "", engine.Errorf(engine.NotFound, "there is no source system %q", originalKey)
+	}
+	if originalKey != src.Key {
+		if _, taken := cfg.SourceSystem(src.Key); taken {
+			return "", engine.Errorf(engine.Conflict, "the key %q is already used by another source system", src.Key)
+		}
+		if originalKey != "" {
+			if n, err := a.personsOfSource(ctx, originalKey); err != nil {
+				return "", err
+			} else if n > 0 {
+				return "", engine.Errorf(engine.Conflict, "the key of %q cannot change: %d persons were imported with key %q", src.Name, n, originalKey)
+			}
+		}
+	}
+	if i >= 0 {
+		cfg.SourceSystems[i] = src
+	} else {
+		cfg.SourceSystems = append(cfg.SourceSystems, src)
+	}
+	if err := cfg.Validate(); err != nil {
+		return "", err
+	}
+	return src.Key, a.store.SaveConfig(ctx, cfg)
+}
+
+func uniqueKey(cfg *engine.Config, base string) string {
+	key := base
+	for n := 2; ; n++ {
+		if _, taken := cfg.SourceSystem(key); !taken {
+			return key
+		}
+		suffix := fmt.Sprintf("-%d", n)
+		key = base[:min(len(base), 32-len(suffix))] + suffix
+	}
+}
+
+func (a *App) personsOfSource(ctx context.Context, key string) (int, error) {
+	snap, err := a.store.FindSnapshot(ctx, 0)
+	if engine.IsCode(err, engine.NotFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	idx, err := a.store.SnapshotIndex(ctx, snap.Number)
+	if err != nil {
+		return 0, err
+	}
+	return len(idx.Source(key)), nil
+}
+
+// DeleteSourceSystem removes a source system. Its persons and departments
+// leave in a new snapshot, recorded as an import of the source.
+func (a *App) DeleteSourceSystem(ctx context.Context, key string) error {
+	done, err := a.beginRun()
+	if err != nil {
+		return err
+	}
+	defer done()
+	cfg, err := a.Config(ctx)
+	if err != nil {
+		return err
+	}
+	src, ok := cfg.SourceSystem(key)
+	if !ok {
+		return engine.Errorf(engine.NotFound, "there is no source system %q", key)
+	}
+	if _, _, err := a.importer.RemoveSource(ctx, src); err != nil {
+		return err
+	}
+	a.invalidate()
+	cfg.SourceSystems = slices.DeleteFunc(cfg.SourceSystems, func(s engine.SourceSystem) bool { return s.Key == key })
+	return a.store.SaveConfig(ctx, cfg)
+}
+
+// SaveSchema replaces the workspace's custom fields. A field that a source
+// mapping uses cannot be removed.
+func (a *App) SaveSchema(ctx context.Context, schema engine.Schema) error {
+	cfg, err := a.Config(ctx)
+	if err != nil {
+		return err
+	}
+	cfg.Schema = schema
+	if err := a.checkConfig(cfg); err != nil {
+		return err
+	}
+	return a.store.SaveConfig(ctx, cfg)
+}
+
+// SavePrimaryContractOrder replaces how the primary contract is chosen.
+func (a *App) SavePrimaryContractOrder(ctx context.Context, order engine.PrimaryContractOrder) error {
+	cfg, err := a.Config(ctx)
+	if err != nil {
+		return err
+	}
+	cfg.PrimaryContract = order
+	if err := a.checkConfig(cfg); err != nil {
+		return err
+	}
+	if err := a.store.SaveConfig(ctx, cfg); err != nil {
+		return err
+	}
+	a.invalidate()
+	return nil
+}
+
+// checkConfig checks a whole configuration.
+func (a *App) checkConfig(cfg *engine.Config) error {
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	for i := range cfg.SourceSystems {
+		if err := a.CheckSourceSystem(cfg, &cfg.SourceSystems[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ExportConfig writes the configuration as a ConfigFile. Secrets appear
+// only as references.
+func (a *App) ExportConfig(ctx context.Context, w io.Writer) error {
+	cfg, err := a.Config(ctx)
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(engine.ConfigFile{Format: engine.ConfigFormat, Version: engine.ConfigFileVersion, Config: cfg})
+}
+
+// ImportConfig replaces the configuration with the one in a ConfigFile.
+// Relative file paths in connector settings are taken relative to baseDir
+// (the file's folder) and stored as absolute paths. Everything is checked
+// before anything is saved.
+func (a *App) ImportConfig(ctx context.Context, r io.Reader, name, baseDir string) (*engine.Config, error) {
+	cfg, err := ReadConfigFile(r, name)
+	if err != nil {
+		return nil, err
+	}
+	for i := range cfg.SourceSystems {
+		resolveFileSettings(&cfg.SourceSystems[i], baseDir)
+	}
+	if err := a.checkConfig(cfg); err != nil {
+		return nil, engine.Errorf(engine.Invalid, "%s: %v", name, err)
+	}
+	if err := a.store.SaveConfig(ctx, cfg); err != nil {
+		return nil, err
+	}
+	a.invalidate()
+	return cfg, nil
+}
+
+// ReadConfigFile decodes a ConfigFile, with errors naming the file and the
+// line of a JSON problem.
+func ReadConfigFile(r io.Reader, name string) (*engine.Config, error) {
+	raw, err := io.ReadAll(r)
+	if err != nil {
+		return nil, engine.Wrap(engine.Invalid, err, "read %s", name)
+	}
+	var f engine.ConfigFile
+	dec := json.NewDecoder(strings.NewReader(string(raw)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&f); err != nil {
+		return nil, engine.Errorf(engine.Invalid, "%s: %s", name, jsonProblem(raw, err))
+	}
+	if f.Format != engine.ConfigFormat {
+		return nil, engine.Errorf(engine.Invalid, "%s: not a Provisio configuration file (expected \"format\": %q)", name, engine.ConfigFormat)
+	}
+	if f.Version < 1 || f.Version > engine.ConfigFileVersion {
+		return nil, engine.Errorf(engine.Invalid, "%s: configuration file version %d is not supported (this Provisio reads version %d)", name, f.Version, engine.ConfigFileVersion)
+	}
+	if f.Config == nil {
+		return nil, engine.Errorf(engine.Invalid, "%s: the file has no \"config\"", name)
+	}
+	if len(f.Config.PrimaryContract.Criteria) == 0 {
+		f.Config.PrimaryContract = engine.DefaultPrimaryContractOrder()
+	}
+	return f.Config, nil
+}
+
+// jsonProblem turns a JSON decoding error into a message with a line
+// number.
+func jsonProblem(raw []byte, err error) string {
+	offset := int64(-1)
+	switch e := err.(type) {
+	case *json.SyntaxError:
+		offset = e.Offset
+	case *json.UnmarshalTypeError:
+		offset = e.Offset
+		return fmt.Sprintf("line %d: field %q: expected %s, got a JSON %s", lineOf(raw, offset), e.Field, e.Type.String(), e.Value)
+	}
+	if offset >= 0 {
+		return fmt.Sprintf("line %d: %v", lineOf(raw, offset), err)
+	}
+	return err.Error()
+}
+
+func lineOf(raw []byte, offset int64) int {
+	return 1 + strings.Count(string(raw[:min(int(offset), len(raw))]), "\n")
+}
+
+// resolveFileSettings makes relative file settings absolute against dir.
+func resolveFileSettings(src *engine.SourceSystem, dir string) {
+	kind, ok := connectors.Source(src.Kind)
+	if !ok || dir == "" {
+		return
+	}
+	for _, d := range kind.Settings {
+		if d.Kind != engine.SettingFile {
+			continue
+		}
+		if v := src.Settings[d.Key]; v != "" && !filepath.IsAbs(v) {
+			src.Settings[d.Key] = filepath.Join(dir, v)
+		}
+	}
+}

@@ -1,0 +1,73 @@
+package app
+
+import (
+	"context"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+
+	"provisio/assets"
+	"provisio/connectors"
+	"provisio/engine"
+	"provisio/engine/importing"
+)
+
+// DemoDataDir is the folder of a demo workspace that holds its CSV files.
+const DemoDataDir = "demo-data"
+
+// CreateDemo fills an empty workspace with the shipped demo: its CSV files
+// are copied into the workspace's demo-data folder, its configuration
+// refers to them relative to the workspace (so the folder can move), and a
+// first import runs.
+func (a *App) CreateDemo(ctx context.Context, progress func(importing.Progress)) ([]ImportOutcome, error) {
+	empty, err := a.IsEmpty(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !empty {
+		return nil, engine.Errorf(engine.Conflict, "the workspace %s is not empty; the demo needs an empty workspace (use --workspace with a new folder)", a.dir)
+	}
+	dataDir := filepath.Join(a.dir, DemoDataDir)
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return nil, engine.Wrap(engine.Invalid, err, "create %s", dataDir)
+	}
+	var cfg *engine.Config
+	err = fs.WalkDir(assets.Demo, "demo", func(name string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		raw, err := assets.Demo.ReadFile(name)
+		if err != nil {
+			return err
+		}
+		if path.Base(name) == "config.json" {
+			cfg, err = ReadConfigFile(strings.NewReader(string(raw)), name)
+			return err
+		}
+		return os.WriteFile(filepath.Join(dataDir, path.Base(name)), raw, 0o600)
+	})
+	if err != nil {
+		return nil, engine.Wrap(engine.Internal, err, "unpack the demo data")
+	}
+	if cfg == nil {
+		return nil, engine.Errorf(engine.Internal, "the demo data has no config.json")
+	}
+	for i := range cfg.SourceSystems {
+		src := &cfg.SourceSystems[i]
+		kind, _ := connectors.Source(src.Kind)
+		for _, d := range kind.Settings {
+			if v := src.Settings[d.Key]; d.Kind == engine.SettingFile && v != "" && !filepath.IsAbs(v) {
+				src.Settings[d.Key] = filepath.ToSlash(filepath.Join(DemoDataDir, v))
+			}
+		}
+	}
+	if err := a.checkConfig(cfg); err != nil {
+		return nil, err
+	}
+	if err := a.store.SaveConfig(ctx, cfg); err != nil {
+		return nil, err
+	}
+	return a.RunImport(ctx, nil, progress)
+}

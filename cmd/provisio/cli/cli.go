@@ -1,0 +1,133 @@
+// Package cli is Provisio's command line: the same engine as the GUI, for
+// automation, tests and benchmarks. Run parses the arguments and returns
+// the process's exit code.
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"provisio/app"
+	"provisio/engine"
+)
+
+// Exit codes.
+const (
+	ExitOK      = 0
+	ExitError   = 1
+	ExitBlocked = 3 // a threshold blocked the run until an administrator decides
+)
+
+// GUI starts the graphical application on a workspace; screen optionally
+// names the screen to open on.
+type GUI func(workspace, screen string) error
+
+// Env is what the command line runs with; tests replace its parts.
+type Env struct {
+	Stdout, Stderr io.Writer
+	Options        app.Options
+	GUI            GUI
+}
+
+type runner struct {
+	env       Env
+	workspace string
+	json      bool
+}
+
+// Run runs the command line with args (without the program name).
+func Run(ctx context.Context, args []string, env Env) int {
+	r := &runner{env: env}
+	root := r.root()
+	root.SetArgs(args)
+	root.SetOut(env.Stdout)
+	root.SetErr(env.Stderr)
+	err := root.ExecuteContext(ctx)
+	switch {
+	case err == nil:
+		return ExitOK
+	case app.IsBlocked(err):
+		fmt.Fprintln(env.Stderr, "blocked:", err)
+		return ExitBlocked
+	default:
+		fmt.Fprintln(env.Stderr, "error:", err)
+		return ExitError
+	}
+}
+
+func (r *runner) root() *cobra.Command {
+	var screen string
+	root := &cobra.Command{
+		Use:   "provisio",
+		Short: "Provisio: identity lifecycle provisioning for administrators",
+		Long: "Provisio imports personnel data from HR sources, builds persons with their contracts and\n" +
+			"keeps their accounts and entitlements in target systems in line with business rules.\n\n" +
+			"Without a command it opens the application window.",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Args:          cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if r.env.GUI == nil {
+				return engine.Errorf(engine.Invalid, "this build of Provisio has no graphical interface; use a command (see provisio --help)")
+			}
+			return r.env.GUI(r.workspaceDir(), screen)
+		},
+	}
+	root.PersistentFlags().StringVar(&r.workspace, "workspace", "", "workspace folder (default $"+app.EnvWorkspace+", else the per-user configuration folder)")
+	root.PersistentFlags().BoolVar(&r.json, "json", false, "write machine-readable JSON")
+	root.Flags().StringVar(&screen, "screen", "", "open the window on this screen (dashboard, sources, imports, persons)")
+	root.AddCommand(r.demoCmd(), r.configCmd(), r.importCmd(), r.importsCmd(), r.snapshotsCmd(), r.personsCmd())
+	return root
+}
+
+func (r *runner) workspaceDir() string {
+	if r.workspace != "" {
+		return r.workspace
+	}
+	return app.DefaultWorkspace()
+}
+
+// open opens the workspace for a command.
+func (r *runner) open() (*app.App, error) {
+	return app.Open(r.workspaceDir(), r.env.Options)
+}
+
+// withApp runs fn on the open workspace and closes it.
+func (r *runner) withApp(fn func(a *app.App) error) error {
+	a, err := r.open()
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	return fn(a)
+}
+
+func (r *runner) out() io.Writer { return r.env.Stdout }
+
+// emit writes v as JSON with --json, else calls text.
+func (r *runner) emit(v any, text func(w io.Writer)) error {
+	if r.json {
+		enc := json.NewEncoder(r.out())
+		enc.SetIndent("", "  ")
+		return enc.Encode(v)
+	}
+	tw := tabwriter.NewWriter(r.out(), 0, 4, 2, ' ', 0)
+	text(tw)
+	return tw.Flush()
+}
+
+func (r *runner) info(format string, args ...any) {
+	fmt.Fprintf(r.env.Stderr, format+"\n", args...)
+}
+
+// interruptible returns a context that is cancelled on Ctrl-C.
+func interruptible(ctx context.Context) (context.Context, context.CancelFunc) {
+	return signalContext(ctx, os.Interrupt)
+}
+

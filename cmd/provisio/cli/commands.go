@@ -1,0 +1,511 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"provisio/app"
+	"provisio/app/demo"
+	"provisio/engine"
+	"provisio/engine/importing"
+)
+
+func (r *runner) demoCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "demo",
+		Short: "Create a ready demo workspace (a few hundred persons from a demo HR export)",
+		Long: "Creates a demo workspace in the workspace folder, which must be empty: demo HR files in\n" +
+			"its demo-data folder, a source system for them, and a first import.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return r.withApp(func(a *app.App) error {
+				ctx, cancel := interruptible(cmd.Context())
+				defer cancel()
+				outcomes, err := a.CreateDemo(ctx, r.progress())
+				if err != nil && !app.IsBlocked(err) {
+					return err
+				}
+				r.info("demo workspace ready in %s", a.Dir())
+				return r.outcomes(outcomes, err)
+			})
+		},
+	}
+	var opts demo.Options
+	var out, asOf string
+	gen := &cobra.Command{
+		Use:   "generate",
+		Short: "Write deterministic, realistic HR export files and a config.json at any scale",
+		Long: "Writes departments.csv, persons.csv, contracts.csv and config.json into --out.\n" +
+			"`provisio config import DIR/config.json` followed by `provisio import` imports them.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if out == "" {
+				return engine.Errorf(engine.Invalid, "--out is required: the folder to write the files to")
+			}
+			if opts.Persons <= 0 {
+				return engine.Errorf(engine.Invalid, "--persons must be at least 1, got %d", opts.Persons)
+			}
+			if asOf != "" {
+				d, err := engine.ParseISODate(asOf)
+				if err != nil {
+					return engine.Errorf(engine.Invalid, "--as-of: %v", err)
+				}
+				opts.AsOf = d
+			}
+			start := time.Now()
+			sum, err := demo.Generate(out, opts)
+			if err != nil {
+				return err
+			}
+			return r.emit(sum, func(w io.Writer) {
+				fmt.Fprintf(w, "wrote %d persons with %d contracts and %d departments to %s in %s\n", sum.Persons, sum.Contracts, sum.Departments, out, time.Since(start).Round(time.Millisecond))
+				fmt.Fprintf(w, "import them with: provisio --workspace DIR config import %s && provisio --workspace DIR import\n", filepath.Join(out, "config.json"))
+			})
+		},
+	}
+	gen.Flags().IntVar(&opts.Persons, "persons", 1000, "number of persons")
+	gen.Flags().StringVar(&out, "out", "", "folder to write the files to")
+	gen.Flags().Uint64Var(&opts.Seed, "seed", 0, "random seed (0: the default seed)")
+	gen.Flags().StringVar(&asOf, "as-of", "", "the date hires, leavers and future hires are relative to (yyyy-mm-dd; default 2027-01-01)")
+	cmd.AddCommand(gen)
+	return cmd
+}
+
+func (r *runner) configCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "config", Short: "Export or import the workspace configuration (JSON)"}
+	var out string
+	export := &cobra.Command{
+		Use:   "export",
+		Short: "Write the configuration as JSON (secrets only as references)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return r.withApp(func(a *app.App) error {
+				if out == "" || out == "-" {
+					return a.ExportConfig(cmd.Context(), r.out())
+				}
+				f, err := os.Create(out)
+				if err != nil {
+					return engine.Wrap(engine.Invalid, err, "write configuration")
+				}
+				if err := a.ExportConfig(cmd.Context(), f); err != nil {
+					f.Close()
+					return err
+				}
+				return f.Close()
+			})
+		},
+	}
+	export.Flags().StringVar(&out, "out", "", "file to write (default standard output)")
+	imp := &cobra.Command{
+		Use:   "import FILE",
+		Short: "Replace the configuration with the one in FILE; relative paths are relative to FILE's folder",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			f, err := os.Open(args[0])
+			if err != nil {
+				return engine.Wrap(engine.Invalid, err, "read configuration")
+			}
+			defer f.Close()
+			dir, _ := filepath.Abs(filepath.Dir(args[0]))
+			return r.withApp(func(a *app.App) error {
+				cfg, err := a.ImportConfig(cmd.Context(), f, args[0], dir)
+				if err != nil {
+					return err
+				}
+				return r.emit(cfg, func(w io.Writer) {
+					fmt.Fprintf(w, "imported the configuration from %s: %d source systems, %d custom fields\n", args[0], len(cfg.SourceSystems), len(cfg.Schema.PersonFields)+len(cfg.Schema.ContractFields))
+				})
+			})
+		},
+	}
+	cmd.AddCommand(export, imp)
+	return cmd
+}
+
+// progress prints an import's progress on standard error, at most once a
+// second and at every change of phase.
+func (r *runner) progress() func(importing.Progress) {
+	if r.json {
+		return nil
+	}
+	var mu sync.Mutex
+	var last time.Time
+	var lastPhase importing.Phase
+	return func(p importing.Progress) {
+		mu.Lock()
+		defer mu.Unlock()
+		if p.Phase == lastPhase && time.Since(last) < time.Second {
+			return
+		}
+		last, lastPhase = time.Now(), p.Phase
+		r.info("%s: %s %3.0f%%", p.Source, p.Phase, p.Fraction()*100)
+	}
+}
+
+func (r *runner) importCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "import [SOURCE...]",
+		Short: "Import source systems (all enabled ones by default) into a new snapshot",
+		Long: "Reads each source system, maps its records into persons and makes a new snapshot.\n" +
+			"When a threshold is exceeded the import waits for approval and the exit code is 3.",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return r.withApp(func(a *app.App) error {
+				ctx, cancel := interruptible(cmd.Context())
+				defer cancel()
+				outcomes, err := a.RunImport(ctx, args, r.progress())
+				return r.outcomes(outcomes, err)
+			})
+		},
+	}
+	var note string
+	decide := func(use, short string, approve bool) *cobra.Command {
+		c := &cobra.Command{
+			Use:   use + " ID",
+			Short: short,
+			Args:  cobra.ExactArgs(1),
+			RunE: func(cmd *cobra.Command, args []string) error {
+				id, err := parseID(args[0], "import")
+				if err != nil {
+					return err
+				}
+				return r.withApp(func(a *app.App) error {
+					if approve {
+						run, snap, err := a.ApproveImport(cmd.Context(), id, note)
+						if err != nil {
+							return err
+						}
+						return r.emit(app.ImportOutcome{Run: run, Snapshot: snap}, func(w io.Writer) {
+							fmt.Fprintf(w, "import %d approved: snapshot %d has %d persons\n", run.ID, snap.Number, snap.Persons)
+						})
+					}
+					run, err := a.RejectImport(cmd.Context(), id, note)
+					if err != nil {
+						return err
+					}
+					return r.emit(run, func(w io.Writer) { fmt.Fprintf(w, "import %d rejected: nothing changed\n", run.ID) })
+				})
+			},
+		}
+		c.Flags().StringVar(&note, "note", "", "why, for the record")
+		return c
+	}
+	cmd.AddCommand(decide("approve", "Approve a pending import: its persons become a new snapshot", true),
+		decide("reject", "Reject a pending import: nothing changes", false))
+	return cmd
+}
+
+// outcomes prints import outcomes and passes err on.
+func (r *runner) outcomes(outcomes []app.ImportOutcome, err error) error {
+	if len(outcomes) == 0 {
+		return err
+	}
+	if r.json {
+		if e := r.emit(outcomes, nil); e != nil {
+			return e
+		}
+		return err
+	}
+	w := r.out()
+	for _, o := range outcomes {
+		run := o.Run
+		if run == nil {
+			continue
+		}
+		c := run.Counts
+		fmt.Fprintf(w, "import %d of %s: %s", run.ID, run.Source, run.Status)
+		if o.Snapshot != nil {
+			fmt.Fprintf(w, ", snapshot %d", o.Snapshot.Number)
+		}
+		fmt.Fprintln(w)
+		if run.Status == engine.ImportFailed || run.Status == engine.ImportCanceled {
+			fmt.Fprintf(w, "  %s\n", run.Message)
+			continue
+		}
+		fmt.Fprintf(w, "  %d records, %d persons, %d contracts, %d departments\n", c.Records, c.Persons, c.Contracts, c.Departments)
+		fmt.Fprintf(w, "  added %d, removed %d, changed %d, unchanged %d; blocked %d, excluded %d\n", c.Added, c.Removed, c.Changed, c.Unchanged, c.Blocked, c.Excluded)
+		for _, b := range run.Breaches {
+			fmt.Fprintf(w, "  threshold exceeded: %s\n", b)
+		}
+		if run.Status == engine.ImportPending {
+			fmt.Fprintf(w, "  waiting for a decision: provisio import approve %d  |  provisio import reject %d\n", run.ID, run.ID)
+		}
+		if c.Errors > 0 {
+			fmt.Fprintf(w, "  %d problems in the data:\n", c.Errors)
+			for i, e := range run.Errors {
+				if i == 5 {
+					fmt.Fprintf(w, "    … see them all with: provisio imports show %d\n", run.ID)
+					break
+				}
+				fmt.Fprintf(w, "    %s\n", e.Error())
+			}
+		}
+	}
+	return err
+}
+
+func parseID(s, what string) (uint64, error) {
+	id, err := strconv.ParseUint(strings.TrimPrefix(s, "#"), 10, 64)
+	if err != nil || id == 0 {
+		return 0, engine.Errorf(engine.Invalid, "%q is not a %s number", s, what)
+	}
+	return id, nil
+}
+
+func (r *runner) importsCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "imports",
+		Short: "List imports, newest first",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return r.withApp(func(a *app.App) error {
+				runs, err := a.Imports(cmd.Context())
+				if err != nil {
+					return err
+				}
+				return r.emit(runs, func(w io.Writer) {
+					fmt.Fprintln(w, "ID\tSOURCE\tSTARTED\tSTATUS\tPERSONS\tADDED\tREMOVED\tCHANGED\tBLOCKED\tERRORS\tSNAPSHOT")
+					for _, run := range runs {
+						c := run.Counts
+						snap := "-"
+						if run.Snapshot > 0 {
+							snap = strconv.FormatUint(run.Snapshot, 10)
+						}
+						fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%s\n", run.ID, run.Source, run.StartedAt.Format("2006-01-02 15:04"), run.Status, c.Persons, c.Added, c.Removed, c.Changed, c.Blocked, c.Errors, snap)
+					}
+				})
+			})
+		},
+	}
+	show := &cobra.Command{
+		Use:   "show ID",
+		Short: "Show one import with every problem found in the data",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := parseID(args[0], "import")
+			if err != nil {
+				return err
+			}
+			return r.withApp(func(a *app.App) error {
+				run, err := a.Import(cmd.Context(), id)
+				if err != nil {
+					return err
+				}
+				if r.json {
+					return r.emit(run, nil)
+				}
+				if err := r.outcomes([]app.ImportOutcome{{Run: run}}, nil); err != nil {
+					return err
+				}
+				w := r.out()
+				if run.Message != "" && run.Status != engine.ImportFailed {
+					fmt.Fprintf(w, "  note: %s\n", run.Message)
+				}
+				if len(run.Errors) > 5 {
+					fmt.Fprintln(w, "  all problems:")
+					for _, e := range run.Errors {
+						fmt.Fprintf(w, "    %s\n", e.Error())
+					}
+					if run.Counts.Errors > len(run.Errors) {
+						fmt.Fprintf(w, "    (%d more not kept)\n", run.Counts.Errors-len(run.Errors))
+					}
+				}
+				return nil
+			})
+		},
+	}
+	cmd.AddCommand(show)
+	return cmd
+}
+
+func (r *runner) snapshotsCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "snapshots",
+		Short: "List snapshots, newest first",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return r.withApp(func(a *app.App) error {
+				snaps, err := a.Snapshots(cmd.Context())
+				if err != nil {
+					return err
+				}
+				return r.emit(snaps, func(w io.Writer) {
+					fmt.Fprintln(w, "NUMBER\tCREATED\tBY IMPORT\tPERSONS\tCONTRACTS\tDEPARTMENTS\tBLOCKED\tADDED\tREMOVED\tCHANGED")
+					for _, s := range snaps {
+						fmt.Fprintf(w, "%d\t%s\t%d (%s)\t%d\t%d\t%d\t%d\t%d\t%d\t%d\n", s.Number, s.CreatedAt.Format("2006-01-02 15:04"), s.ImportID, s.Source, s.Persons, s.Contracts, s.Departments, s.Blocked, s.Added, s.Removed, s.Changed)
+					}
+				})
+			})
+		},
+	}
+	var person string
+	diff := &cobra.Command{
+		Use:   "diff A B",
+		Short: "Show the persons added, removed and changed from snapshot A to B (--person: field by field)",
+		Args:  cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			from, err := parseID(args[0], "snapshot")
+			if err != nil {
+				return err
+			}
+			to, err := parseID(args[1], "snapshot")
+			if err != nil {
+				return err
+			}
+			return r.withApp(func(a *app.App) error {
+				if person != "" {
+					pc, err := a.DiffPerson(cmd.Context(), from, to, person)
+					if err != nil {
+						return err
+					}
+					return r.emit(pc, func(w io.Writer) {
+						fmt.Fprintf(w, "%s from snapshot %d to %d: %d changes\n", person, from, to, len(pc.Changes))
+						fmt.Fprintln(w, "FIELD\tOLD\tNEW")
+						for _, c := range pc.Changes {
+							fmt.Fprintf(w, "%s\t%s\t%s\n", c.Path, orDash(c.Old), orDash(c.New))
+						}
+					})
+				}
+				d, err := a.DiffSnapshots(cmd.Context(), from, to)
+				if err != nil {
+					return err
+				}
+				return r.emit(d, func(w io.Writer) {
+					fmt.Fprintf(w, "snapshot %d → %d: %d added, %d removed, %d changed\n", from, to, len(d.Added), len(d.Removed), len(d.Changed))
+					for _, group := range []struct {
+						sign    string
+						entries []app.DiffEntry
+					}{{"+", d.Added}, {"-", d.Removed}, {"~", d.Changed}} {
+						for _, e := range group.entries {
+							fmt.Fprintf(w, "%s\t%s\t%s\n", group.sign, e.ID, e.DisplayName)
+						}
+					}
+				})
+			})
+		},
+	}
+	diff.Flags().StringVar(&person, "person", "", "show one person's changes field by field")
+	cmd.AddCommand(diff)
+	return cmd
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func (r *runner) personsCmd() *cobra.Command {
+	var search, status string
+	var limit int
+	cmd := &cobra.Command{
+		Use:   "persons",
+		Short: "List the persons of the latest snapshot (--search, --status)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			st := engine.Status(strings.ToLower(status))
+			if st != "" && !validStatus(st) {
+				return engine.Errorf(engine.Invalid, "--status %q: expected one of %s", status, statusNames())
+			}
+			return r.withApp(func(a *app.App) error {
+				list, err := a.Persons(cmd.Context())
+				if err != nil {
+					return err
+				}
+				hits := list.Filter(app.PersonFilter{Query: search, Status: st})
+				shown := hits
+				if limit > 0 && len(shown) > limit {
+					shown = shown[:limit]
+				}
+				out := make([]app.PersonSummary, len(shown))
+				for i, k := range shown {
+					out[i] = list.Persons[k]
+				}
+				return r.emit(out, func(w io.Writer) {
+					fmt.Fprintln(w, "ID\tNAME\tSTATUS\tDEPARTMENT\tTITLE\tE-MAIL")
+					for _, p := range out {
+						fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", p.ID, p.DisplayName, p.Status, p.Department, p.Title, p.Email)
+					}
+					fmt.Fprintf(w, "%d of %d matching persons shown (%d in snapshot %d)\n", len(out), len(hits), len(list.Persons), list.Snapshot)
+				})
+			})
+		},
+	}
+	cmd.Flags().StringVar(&search, "search", "", "words to find in name, external id, e-mail, department or title")
+	cmd.Flags().StringVar(&status, "status", "", "only persons with this status: "+statusNames())
+	cmd.Flags().IntVar(&limit, "limit", 50, "show at most this many (0: all)")
+	show := &cobra.Command{
+		Use:   "show ID",
+		Short: "Show one person: fields, contracts, department and manager",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return r.withApp(func(a *app.App) error {
+				d, err := a.Person(cmd.Context(), args[0])
+				if err != nil {
+					return err
+				}
+				return r.emit(d, func(w io.Writer) { writePerson(w, d) })
+			})
+		},
+	}
+	cmd.AddCommand(show)
+	return cmd
+}
+
+func writePerson(w io.Writer, d *app.PersonDetail) {
+	p := d.Person
+	fmt.Fprintf(w, "%s\t(%s, %s)\n", p.DisplayName, p.ID, d.Status)
+	for _, f := range d.Fields {
+		fmt.Fprintf(w, "  %s\t%s\n", f.Path, f.Value)
+	}
+	if len(d.DepartmentPath) > 0 {
+		fmt.Fprintf(w, "  department\t%s\n", strings.Join(d.DepartmentPath, " › "))
+	}
+	switch {
+	case d.Manager != nil:
+		fmt.Fprintf(w, "  manager\t%s (%s)\n", d.Manager.DisplayName, d.Manager.ID)
+	case d.ManagerExternalID != "":
+		fmt.Fprintf(w, "  manager\t%s (not a person in this workspace)\n", d.ManagerExternalID)
+	}
+	fmt.Fprintf(w, "contracts:\n")
+	fmt.Fprintln(w, "  \tID\tSTATE\tSTART\tEND\tDEPARTMENT\tTITLE\tFTE")
+	for _, c := range d.Contracts {
+		mark := ""
+		if c.Primary {
+			mark = "primary"
+		}
+		fmt.Fprintf(w, "  %s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", mark, c.ExternalID, c.State, orDash(c.StartDate.String()), orDash(c.EndDate.String()), c.Department.Label(), c.Title.Label(), orDash(c.Details.Fte.String()))
+	}
+	for _, is := range p.Issues {
+		kind := "warning"
+		if is.Blocking {
+			kind = "blocking"
+		}
+		fmt.Fprintf(w, "  %s:\t%s\n", kind, is.Message)
+	}
+}
+
+func validStatus(s engine.Status) bool {
+	for _, x := range engine.Statuses {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func statusNames() string {
+	var names []string
+	for _, s := range engine.Statuses {
+		names = append(names, string(s))
+	}
+	return strings.Join(names, ", ")
+}

@@ -1,0 +1,91 @@
+package importing
+
+import (
+	"context"
+	"sync"
+
+	"provisio/engine"
+)
+
+// comparison is what an import changes in the latest snapshot.
+type comparison struct {
+	records                            [][]byte
+	changes                            []engine.IndexChange
+	added, removed, changed, unchanged int
+}
+
+// compare encodes the imported persons (sorted by id) on several
+// goroutines and joins them with the source's persons in the latest
+// snapshot. Only new and changed persons keep their encoded record: an
+// unchanged person costs nothing in the next snapshot.
+func compare(ctx context.Context, workers int, source string, persons []*engine.Person, index *engine.SnapshotIndex) (*comparison, error) {
+	old := index.Source(source)
+	entries := make([]engine.IndexEntry, len(persons))
+	encoded := make([][]byte, len(persons))
+
+	var wg sync.WaitGroup
+	chunk := (len(persons) + workers - 1) / max(workers, 1)
+	for w := 0; w < workers && w*chunk < len(persons); w++ {
+		lo, hi := w*chunk, min((w+1)*chunk, len(persons))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var buf []byte
+			for i := lo; i < hi; i++ {
+				if i%4096 == 0 && ctx.Err() != nil {
+					return
+				}
+				p := persons[i]
+				buf = engine.AppendPerson(buf[:0], p)
+				e := engine.IndexEntry{ID: p.ID, Ref: engine.RecordRef{Hash: engine.HashOf(buf)}, Contracts: uint32(len(p.Contracts))}
+				if p.Blocked() {
+					e.Flags |= engine.FlagBlocked
+				}
+				if p.Excluded {
+					e.Flags |= engine.FlagExcluded
+				}
+				entries[i] = e
+				if prev, ok := findSorted(old, p.ID); !ok || prev.Ref.Hash != e.Ref.Hash {
+					encoded[i] = append([]byte(nil), buf...)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if err := engine.CheckCanceled(ctx); err != nil {
+		return nil, err
+	}
+
+	c := &comparison{}
+	i, j := 0, 0
+	for i < len(entries) || j < len(old) {
+		switch {
+		case j == len(old) || i < len(entries) && entries[i].ID < old[j].ID:
+			c.added++
+			c.changes = append(c.changes, engine.IndexChange{Entry: entries[i], Record: len(c.records)})
+			c.records = append(c.records, encoded[i])
+			i++
+		case i == len(entries) || old[j].ID < entries[i].ID:
+			c.removed++
+			c.changes = append(c.changes, engine.IndexChange{Entry: engine.IndexEntry{ID: old[j].ID}, Record: -1, Removed: true})
+			j++
+		default:
+			if encoded[i] == nil {
+				c.unchanged++
+			} else {
+				c.changed++
+				c.changes = append(c.changes, engine.IndexChange{Entry: entries[i], Record: len(c.records)})
+				c.records = append(c.records, encoded[i])
+			}
+			i++
+			j++
+		}
+	}
+	return c, nil
+}
+
+// findSorted finds an id in entries sorted by id.
+func findSorted(entries []engine.IndexEntry, id string) (engine.IndexEntry, bool) {
+	x := engine.SnapshotIndex{Entries: entries}
+	return x.Find(id)
+}

@@ -1,0 +1,266 @@
+package engine
+
+import (
+	"context"
+	"sort"
+	"strings"
+	"time"
+)
+
+// RecordRef locates an encoded record in a store: its position in the
+// store's append-only record log and its content hash.
+type RecordRef struct {
+	Seq  uint64
+	Hash Hash
+}
+
+// IndexEntry is one person in a snapshot: the person's id, their record and
+// what snapshot counts need without decoding it.
+type IndexEntry struct {
+	ID        string
+	Ref       RecordRef
+	Flags     EntryFlags
+	Contracts uint32
+}
+
+// EntryFlags summarise a person record.
+type EntryFlags uint8
+
+// The entry flags.
+const (
+	FlagBlocked EntryFlags = 1 << iota
+	FlagExcluded
+)
+
+// SnapshotIndex lists a snapshot's persons sorted by id.
+type SnapshotIndex struct {
+	Entries []IndexEntry
+}
+
+// Find returns the entry with the given id.
+func (x *SnapshotIndex) Find(id string) (IndexEntry, bool) {
+	i := sort.Search(len(x.Entries), func(i int) bool { return x.Entries[i].ID >= id })
+	if i < len(x.Entries) && x.Entries[i].ID == id {
+		return x.Entries[i], true
+	}
+	return IndexEntry{}, false
+}
+
+// Source returns the entries of one source system (a sub-slice).
+func (x *SnapshotIndex) Source(key string) []IndexEntry {
+	prefix := key + ":"
+	lo := sort.Search(len(x.Entries), func(i int) bool { return x.Entries[i].ID >= prefix })
+	hi := lo + sort.Search(len(x.Entries)-lo, func(i int) bool { return !strings.HasPrefix(x.Entries[lo+i].ID, prefix) })
+	return x.Entries[lo:hi]
+}
+
+// IndexChange changes one entry of a snapshot index. A change with Removed
+// set deletes the entry; otherwise the entry is added or replaced. When
+// Record is non-negative, the entry refers to the new record
+// ImportCommit.Records[Record] and the store fills in Entry.Ref.
+type IndexChange struct {
+	Entry   IndexEntry
+	Record  int
+	Removed bool
+}
+
+// ApplyChanges returns the entries of base with changes (sorted by id)
+// applied.
+func ApplyChanges(base []IndexEntry, changes []IndexChange) []IndexEntry {
+	out := make([]IndexEntry, 0, len(base)+len(changes))
+	i, j := 0, 0
+	for i < len(base) || j < len(changes) {
+		switch {
+		case j == len(changes) || i < len(base) && base[i].ID < changes[j].Entry.ID:
+			out = append(out, base[i])
+			i++
+		default:
+			c := changes[j]
+			if i < len(base) && base[i].ID == c.Entry.ID {
+				i++
+			}
+			if !c.Removed {
+				out = append(out, c.Entry)
+			}
+			j++
+		}
+	}
+	return out
+}
+
+// ImportStatus is the outcome of an import.
+type ImportStatus string
+
+// The import statuses.
+const (
+	ImportAccepted   ImportStatus = "accepted"   // its persons are in a snapshot
+	ImportPending    ImportStatus = "pending"    // a threshold blocked it; an administrator decides
+	ImportRejected   ImportStatus = "rejected"   // an administrator rejected it; nothing changed
+	ImportSuperseded ImportStatus = "superseded" // a newer import of the source replaced it while pending
+	ImportFailed     ImportStatus = "failed"     // the source could not be read; nothing changed
+	ImportCanceled   ImportStatus = "cancelled"  // cancelled while running; nothing changed
+)
+
+// ImportCounts are the figures of an import.
+type ImportCounts struct {
+	Records     int `json:"records"` // raw records read
+	Persons     int `json:"persons"`
+	Contracts   int `json:"contracts"`
+	Departments int `json:"departments"`
+	Added       int `json:"added"`
+	Removed     int `json:"removed"`
+	Changed     int `json:"changed"`
+	Unchanged   int `json:"unchanged"`
+	Blocked     int `json:"blocked"`
+	Excluded    int `json:"excluded"`
+	Errors      int `json:"errors"`
+}
+
+// MaxImportErrors is how many record errors an import keeps; Counts.Errors
+// has the full number.
+const MaxImportErrors = 1000
+
+// ImportRun is one run of reading a source system.
+type ImportRun struct {
+	ID         uint64            `json:"id"`
+	Source     string            `json:"source"`
+	SourceName string            `json:"sourceName"`
+	StartedAt  time.Time         `json:"startedAt"`
+	FinishedAt time.Time         `json:"finishedAt"`
+	Status     ImportStatus      `json:"status"`
+	Message    string            `json:"message,omitempty"` // why it failed, or the decision's note
+	Counts     ImportCounts      `json:"counts"`
+	Errors     []RecordError     `json:"errors,omitempty"`
+	Breaches   []ThresholdBreach `json:"breaches,omitempty"`
+	// Snapshot is the number of the snapshot the import produced.
+	Snapshot  uint64    `json:"snapshot,omitempty"`
+	DecidedAt time.Time `json:"decidedAt,omitzero"`
+}
+
+// SnapshotInfo describes a snapshot: its number, when and how it was made,
+// and its counts.
+type SnapshotInfo struct {
+	Number      uint64    `json:"number"`
+	CreatedAt   time.Time `json:"createdAt"`
+	ImportID    uint64    `json:"importId"`
+	Source      string    `json:"source"`
+	Persons     int       `json:"persons"`
+	Contracts   int       `json:"contracts"`
+	Departments int       `json:"departments"`
+	Blocked     int       `json:"blocked"`
+	Excluded    int       `json:"excluded"`
+	Added       int       `json:"added"`
+	Removed     int       `json:"removed"`
+	Changed     int       `json:"changed"`
+	// DepartmentRecords holds, per source system, the record with its
+	// departments.
+	DepartmentRecords map[string]DepartmentsRef `json:"departmentRecords,omitempty"`
+}
+
+// DepartmentsRef locates a source system's departments record.
+type DepartmentsRef struct {
+	Ref   RecordRef `json:"ref"`
+	Count int       `json:"count"`
+}
+
+// ImportCommit is everything an import writes, in one transaction.
+type ImportCommit struct {
+	// Run is recorded with its ID assigned; its Status is accepted (a new
+	// snapshot is made) or pending (the changes are kept aside).
+	Run *ImportRun
+	// Records are the new encoded records the changes refer to.
+	Records [][]byte
+	// Changes to the latest snapshot's index, sorted by id.
+	Changes []IndexChange
+	// Departments is the source's new departments record (with
+	// Run.Counts.Departments departments), or nil when they did not change.
+	Departments []byte
+	// Snapshot is the new snapshot's description, for an accepted run. The
+	// store assigns Number, and when Departments is set it points
+	// DepartmentRecords[Run.Source] at the new record and sets Departments
+	// to the total.
+	Snapshot *SnapshotInfo
+	// Supersede lists pending imports of the same source that this one
+	// replaces.
+	Supersede []uint64
+}
+
+// PendingImport is what a pending import would change once approved.
+type PendingImport struct {
+	Changes     []IndexChange // with Entry.Ref filled in
+	Departments *RecordRef
+}
+
+// Store keeps a workspace: its configuration, imports and snapshots. Every
+// method is safe for concurrent use; every write is one transaction, so a
+// crash leaves the previous consistent state. Methods return NotFound
+// errors for missing things and Unavailable when the workspace is in use.
+type Store interface {
+	// LoadConfig returns the configuration, or DefaultConfig for a new
+	// workspace.
+	LoadConfig(ctx context.Context) (*Config, error)
+	// SaveConfig replaces the configuration.
+	SaveConfig(ctx context.Context, c *Config) error
+
+	// ListImports returns every import, newest first, without their
+	// record errors.
+	ListImports(ctx context.Context) ([]ImportRun, error)
+	// FindImport returns one import with its record errors.
+	FindImport(ctx context.Context, id uint64) (*ImportRun, error)
+	// SaveImport records an import that changed nothing (failed or
+	// cancelled), assigning its ID.
+	SaveImport(ctx context.Context, run *ImportRun) error
+
+	// ListSnapshots returns every snapshot, newest first.
+	ListSnapshots(ctx context.Context) ([]SnapshotInfo, error)
+	// FindSnapshot returns one snapshot; number 0 means the latest, and
+	// NotFound means there is none.
+	FindSnapshot(ctx context.Context, number uint64) (*SnapshotInfo, error)
+	// SnapshotIndex returns the persons of a snapshot.
+	SnapshotIndex(ctx context.Context, number uint64) (*SnapshotIndex, error)
+	// ReadPersons decodes the records refs point to and calls fn for each,
+	// with its position in refs, in an order that suits the store.
+	ReadPersons(ctx context.Context, refs []RecordRef, fn func(i int, p *Person) error) error
+	// ReadDepartments returns the departments of a snapshot.
+	ReadDepartments(ctx context.Context, number uint64) ([]Department, error)
+
+	// CommitImport writes an import's records, its run and either a new
+	// snapshot or its pending changes, and returns the run (and, for an
+	// accepted one, the snapshot).
+	CommitImport(ctx context.Context, c *ImportCommit) (*ImportRun, *SnapshotInfo, error)
+	// PendingImport returns the changes a pending import holds.
+	PendingImport(ctx context.Context, id uint64) (*PendingImport, error)
+	// ResolveImport decides a pending import. With status accepted its
+	// changes become a new snapshot described by snap (completed as for
+	// CommitImport); with rejected, snap is nil and its changes are dropped.
+	ResolveImport(ctx context.Context, id uint64, status ImportStatus, at time.Time, note string, snap *SnapshotInfo) (*ImportRun, *SnapshotInfo, error)
+}
+
+// Secrets resolves the references that configuration holds to secrets kept
+// in the operating system's keychain. Get returns a NotFound error for an
+// unknown reference. Secrets never appear in logs or errors.
+type Secrets interface {
+	Get(ref string) (string, error)
+	Set(ref, secret string) error
+	Delete(ref string) error
+}
+
+// Clock tells the time; tests inject a fixed one.
+type Clock interface {
+	Now() time.Time
+}
+
+// SystemClock is the real clock.
+type SystemClock struct{}
+
+// Now returns the current local time.
+func (SystemClock) Now() time.Time { return time.Now() }
+
+// FixedClock always returns the same time.
+type FixedClock time.Time
+
+// Now returns the fixed time.
+func (c FixedClock) Now() time.Time { return time.Time(c) }
+
+// Today returns the current date of the clock.
+func Today(c Clock) Date { return DateOf(c.Now()) }

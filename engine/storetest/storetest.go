@@ -1,0 +1,83 @@
+// Package storetest is the behavioural test suite that every engine.Store
+// implementation passes, the way restic's backend/test suite serves its
+// backends. A store's test file is a few lines:
+//
+//	func TestStoreSuite(t *testing.T) {
+//		storetest.Run(t, func(t *testing.T, dir string) engine.Store {
+//			s, err := mystore.Open(dir)
+//			require.NoError(t, err)
+//			return s
+//		})
+//	}
+//
+// The suite drives the store the way engine/importing does: it computes an
+// import's changes, new records and snapshot description against the latest
+// snapshot, commits them, and keeps a model of what every snapshot must
+// hold. After each kind of write it closes and reopens the store to prove
+// that the write persisted, and it compares every snapshot's index, persons
+// and departments with the model.
+package storetest
+
+import (
+	"testing"
+
+	"provisio/engine"
+)
+
+// Option adjusts how Run drives a store.
+type Option func(*options)
+
+type options struct {
+	checks []func(t *testing.T, s engine.Store)
+}
+
+// WithCheck adds a consistency check that the suite runs on every store it
+// opened just before closing it (when reopening and when a test ends), e.g.
+// bbolt's tx.Check. The check reports problems through t.
+func WithCheck(check func(t *testing.T, s engine.Store)) Option {
+	return func(o *options) { o.checks = append(o.checks, check) }
+}
+
+// Run runs the suite as subtests of t. open opens the store kept in the
+// folder dir, creating it when the folder is empty, and fails t when it
+// cannot; the suite calls it again on the same folder to reopen the store.
+// When the store implements io.Closer, the suite closes it before
+// reopening it and when each subtest ends; a store that keeps a lock on
+// its folder must implement it.
+func Run(t *testing.T, open func(t *testing.T, dir string) engine.Store, opts ...Option) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			c.run(t, newHarness(t, open, o))
+		})
+	}
+}
+
+// cases lists the suite's tests; each gets its own folder and store.
+var cases = []struct {
+	name string
+	run  func(t *testing.T, h *harness)
+}{
+	{"ConfigIsTheDefaultUntilSavedAndSurvivesReopen", testConfig},
+	{"AcceptedImportCreatesSnapshotOne", testFirstImport},
+	{"ImportWithChangesMakesTheNextSnapshotFromThePreviousIndex", testChangesApplyToPreviousIndex},
+	{"UnchangedPersonsKeepTheirRecord", testUnchangedPersonsKeepTheirRecord},
+	{"EverySnapshotOfALongHistoryReadsBackExactly", testLongHistory},
+	{"PendingImportHoldsItsChangesUntilApproved", testPendingApproved},
+	{"ApprovedPendingImportAppliesToTheLatestSnapshot", testPendingAppliesToLatest},
+	{"ApprovingAFirstPendingImportCreatesSnapshotOne", testFirstPendingApproved},
+	{"RejectedPendingImportChangesNothing", testPendingRejected},
+	{"NewerImportSupersedesPendingOnes", testSupersede},
+	{"FailedAndCancelledImportsAreRecordedWithoutASnapshot", testSaveImport},
+	{"ImportsListNewestFirstWithoutRecordErrors", testListImports},
+	{"MissingThingsAreNotFound", testNotFound},
+	{"CommitRefusesRunsThatAreNeitherAcceptedNorPending", testCommitRefusesBadRuns},
+	{"CommitLeavesTheCallersCommitUntouched", testCommitLeavesInputUntouched},
+	{"DepartmentsAreKeptPerSourceSystem", testDepartments},
+	{"SnapshotHoldsEverySourceSystem", testMultipleSources},
+	{"ReadPersonsStopsAtTheCallbacksError", testReadPersonsStops},
+	{"ReadersSeeWholeSnapshotsWhileImportsCommit", testConcurrentReaders},
+}

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Provisio needs to build, run or test, and only
+# those that are missing. Runs apt-get as root, or through sudo otherwise.
+#
+#   scripts/install-deps.sh build   the packages the Fyne (cgo) build needs
+#   scripts/install-deps.sh test    build packages plus the test services
+#   scripts/install-deps.sh shots   build packages plus Xvfb and ImageMagick
+set -euo pipefail
+
+build=(gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev
+       libxinerama-dev libxi-dev libxxf86vm-dev)
+display=(xvfb xauth imagemagick xdotool)
+services=(dbus dbus-x11 gnome-keyring libsecret-tools)
+
+want=("${build[@]}")
+case "${1:-build}" in
+  build) ;;
+  shots) want+=("${display[@]}") ;;
+  test)  want+=("${display[@]}" "${services[@]}") ;;
+  *) echo "usage: $0 build|test|shots" >&2; exit 2 ;;
+esac
+
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "installing missing packages: ${missing[*]}"
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

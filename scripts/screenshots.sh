@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Renders each screen of the demo workspace in a real window under Xvfb and
+# writes a PNG per screen.
+#
+#   scripts/screenshots.sh BIN OUTDIR [SCREEN...]
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+bin=$(realpath "$1")
+out=$(mkdir -p "$2" && cd "$2" && pwd)
+shift 2
+screens=("$@")
+[ ${#screens[@]} -gt 0 ] || screens=(dashboard sources imports persons)
+
+ws=$(mktemp -d)
+trap 'rm -rf "$ws"' EXIT
+"$bin" --workspace "$ws/demo" demo >/dev/null
+xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp" \
+  "$here/capture.sh" "$bin" "$ws/demo" "$out" "${screens[@]}"

@@ -1,0 +1,182 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"provisio/app"
+	"provisio/engine"
+)
+
+// dashboardScreen shows the workspace at a glance: persons by status, the
+// last import and snapshot, and what needs attention.
+type dashboardScreen struct {
+	w *Window
+
+	total        *widget.Label
+	statusButton map[engine.Status]*widget.Button
+	lastImport   *widget.Label
+	lastSnapshot *widget.Label
+	sources      *widget.Label
+	attention    *fyne.Container
+	asOf         *widget.Label
+	root         fyne.CanvasObject
+
+	data *app.Dashboard
+}
+
+func newDashboardScreen(w *Window) *dashboardScreen {
+	s := &dashboardScreen{w: w, statusButton: map[engine.Status]*widget.Button{}}
+	s.total = widget.NewLabelWithStyle("0 persons", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	statusBox := container.NewVBox()
+	for _, st := range engine.Statuses {
+		b := widget.NewButton("", func() { s.w.persons.showStatus(st) })
+		b.Alignment = widget.ButtonAlignLeading
+		b.Importance = widget.LowImportance
+		s.statusButton[st] = b
+		statusBox.Add(b)
+	}
+	s.lastImport = widget.NewLabel("No import yet.")
+	s.lastImport.Wrapping = fyne.TextWrapWord
+	s.lastSnapshot = widget.NewLabel("No snapshot yet.")
+	s.lastSnapshot.Wrapping = fyne.TextWrapWord
+	s.sources = widget.NewLabel("")
+	s.sources.Wrapping = fyne.TextWrapWord
+	s.attention = container.NewVBox()
+	s.asOf = widget.NewLabel("")
+	s.asOf.Importance = widget.LowImportance
+
+	runImport := widget.NewButtonWithIcon("Run import", theme.MediaPlayIcon(), func() {
+		s.w.Show(ScreenImports)
+		s.w.imports.runImport(nil)
+	})
+	runImport.Importance = widget.HighImportance
+	header := container.NewBorder(nil, nil,
+		container.NewVBox(widget.NewLabelWithStyle("Dashboard", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), s.asOf),
+		container.NewHBox(runImport, widget.NewButtonWithIcon("", theme.ViewRefreshIcon(), s.refresh)))
+	cards := container.NewGridWithColumns(2,
+		widget.NewCard("Persons", "", container.NewVBox(s.total, statusBox)),
+		widget.NewCard("Needs attention", "", s.attention),
+		widget.NewCard("Last import", "", container.NewVBox(s.lastImport,
+			widget.NewButton("Open imports", func() { s.w.Show(ScreenImports) }))),
+		widget.NewCard("Last snapshot", "", container.NewVBox(s.lastSnapshot, s.sources)),
+	)
+	s.root = container.NewBorder(header, nil, nil, nil, container.NewVScroll(cards))
+	return s
+}
+
+func (s *dashboardScreen) object() fyne.CanvasObject { return s.root }
+
+func (s *dashboardScreen) refresh() {
+	s.w.jobs.run(func() func() {
+		d, err := s.w.app.Dashboard(context.Background())
+		return func() {
+			if err != nil {
+				s.w.showError(err)
+				return
+			}
+			s.show(d)
+		}
+	})
+}
+
+func (s *dashboardScreen) show(d *app.Dashboard) {
+	s.data = d
+	s.asOf.SetText("As of " + d.AsOf.String())
+	s.total.SetText(fmt.Sprintf("%s persons", thousands(d.Persons)))
+	for _, st := range engine.Statuses {
+		s.statusButton[st].SetText(fmt.Sprintf("%s: %s", statusTitle(st), thousands(d.ByStatus[st])))
+	}
+	if r := d.LastImport; r != nil {
+		s.lastImport.SetText(fmt.Sprintf("Import %d of %s, %s: %s.\n%s",
+			r.ID, r.SourceName, r.StartedAt.Format("2 Jan 2006 15:04"), r.Status, importSummary(r)))
+	} else {
+		s.lastImport.SetText("No import yet.")
+	}
+	if sn := d.LastSnapshot; sn != nil {
+		s.lastSnapshot.SetText(fmt.Sprintf("Snapshot %d, %s: %s persons, %s contracts, %s departments; %d added, %d removed, %d changed.",
+			sn.Number, sn.CreatedAt.Format("2 Jan 2006 15:04"), thousands(sn.Persons), thousands(sn.Contracts), thousands(sn.Departments), sn.Added, sn.Removed, sn.Changed))
+	} else {
+		s.lastSnapshot.SetText("No snapshot yet.")
+	}
+	s.sources.SetText(fmt.Sprintf("%d source systems configured.", d.SourceSystems))
+
+	s.attention.RemoveAll()
+	if d.SourceSystems == 0 {
+		s.attention.Add(widget.NewLabel("There is no source system yet."))
+		s.attention.Add(widget.NewButton("Add a source system", func() {
+			s.w.Show(ScreenSources)
+			s.w.sources.add()
+		}))
+	}
+	for _, r := range d.Pending {
+		r := r
+		l := widget.NewLabel(fmt.Sprintf("Import %d of %s waits for approval: %s", r.ID, r.SourceName, breachSummary(r.Breaches)))
+		l.Wrapping = fyne.TextWrapWord
+		l.Importance = widget.WarningImportance
+		s.attention.Add(l)
+		s.attention.Add(widget.NewButton("Review import", func() {
+			s.w.Show(ScreenImports)
+			s.w.imports.selectImport(r.ID)
+		}))
+	}
+	if r := d.FailedImport; r != nil {
+		l := widget.NewLabel(fmt.Sprintf("The last import of %s failed: %s", r.SourceName, r.Message))
+		l.Wrapping = fyne.TextWrapWord
+		l.Importance = widget.DangerImportance
+		s.attention.Add(l)
+	}
+	if n := d.ByStatus[engine.StatusBlocked]; n > 0 {
+		b := widget.NewButton(fmt.Sprintf("%d persons are blocked by missing or unreadable required fields", n), func() {
+			s.w.persons.showStatus(engine.StatusBlocked)
+		})
+		b.Importance = widget.WarningImportance
+		s.attention.Add(b)
+	}
+	if len(s.attention.Objects) == 0 {
+		s.attention.Add(widget.NewLabel("Nothing needs your attention."))
+	}
+}
+
+func statusTitle(s engine.Status) string {
+	if s == "" {
+		return "All"
+	}
+	return strings.ToUpper(string(s[:1])) + string(s[1:])
+}
+
+func importSummary(r *engine.ImportRun) string {
+	c := r.Counts
+	switch r.Status {
+	case engine.ImportFailed, engine.ImportCanceled:
+		return r.Message
+	}
+	return fmt.Sprintf("%s persons: %d added, %d removed, %d changed, %d blocked; %d problems in the data.",
+		thousands(c.Persons), c.Added, c.Removed, c.Changed, c.Blocked, c.Errors)
+}
+
+func breachSummary(bs []engine.ThresholdBreach) string {
+	var parts []string
+	for _, b := range bs {
+		parts = append(parts, b.String())
+	}
+	return strings.Join(parts, "; ")
+}
+
+// thousands formats n with thousands separators: 300,000.
+func thousands(n int) string {
+	s := fmt.Sprint(n)
+	if n < 0 {
+		return "-" + thousands(-n)
+	}
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}

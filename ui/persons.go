@@ -1,0 +1,334 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"provisio/app"
+	"provisio/engine"
+)
+
+// personsScreen lists the persons of the latest snapshot with search as
+// you type and a status filter, and shows the selected person.
+type personsScreen struct {
+	w *Window
+
+	search *widget.Entry
+	status *widget.Select
+	count  *widget.Label
+	list   *widget.List
+	detail *fyne.Container
+	root   fyne.CanvasObject
+
+	data     *app.PersonList
+	hits     []int
+	gen      int
+	timer    *time.Timer
+	debounce time.Duration
+	selected string
+	shown    *app.PersonDetail
+}
+
+const allStatuses = "All statuses"
+
+func newPersonsScreen(w *Window) *personsScreen {
+	s := &personsScreen{w: w, debounce: 150 * time.Millisecond}
+	s.search = widget.NewEntry()
+	s.search.SetPlaceHolder("Search name, external id, e-mail, department or title")
+	s.search.OnChanged = func(string) { s.filterSoon() }
+	options := []string{allStatuses}
+	for _, st := range engine.Statuses {
+		options = append(options, statusTitle(st))
+	}
+	s.status = widget.NewSelect(options, func(string) { s.filterSoon() })
+	s.status.SetSelected(allStatuses)
+	s.count = widget.NewLabel("")
+	s.list = widget.NewList(
+		func() int { return len(s.hits) },
+		func() fyne.CanvasObject {
+			name := widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+			name.Truncation = fyne.TextTruncateEllipsis
+			info := widget.NewLabel("")
+			info.Truncation = fyne.TextTruncateEllipsis
+			info.Importance = widget.LowImportance
+			status := widget.NewLabel("excluded")
+			return container.NewBorder(nil, nil, nil, status, container.NewVBox(name, info))
+		},
+		func(id widget.ListItemID, o fyne.CanvasObject) {
+			if id >= len(s.hits) {
+				return
+			}
+			p := &s.data.Persons[s.hits[id]]
+			row := o.(*fyne.Container)
+			texts := row.Objects[0].(*fyne.Container)
+			texts.Objects[0].(*widget.Label).SetText(p.DisplayName)
+			texts.Objects[1].(*widget.Label).SetText(joinNonEmpty(" · ", p.ID, p.Department, p.Title))
+			st := row.Objects[1].(*widget.Label)
+			st.SetText(string(p.Status))
+			st.Importance = statusImportance(p.Status)
+			st.Refresh()
+		},
+	)
+	s.list.OnSelected = func(id widget.ListItemID) {
+		if id < len(s.hits) {
+			s.open(s.data.Persons[s.hits[id]].ID)
+		}
+	}
+	s.detail = container.NewVBox(widget.NewLabel("Select a person to see their fields, contracts, department and manager."))
+	top := container.NewBorder(nil, nil, nil, container.NewHBox(s.status, widget.NewButtonWithIcon("", theme.ViewRefreshIcon(), s.refresh)), s.search)
+	left := container.NewBorder(container.NewVBox(widget.NewLabelWithStyle("Persons", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), top, s.count), nil, nil, nil, s.list)
+	split := container.NewHSplit(left, container.NewVScroll(container.NewPadded(s.detail)))
+	split.Offset = 0.45
+	s.root = split
+	return s
+}
+
+func (s *personsScreen) object() fyne.CanvasObject { return s.root }
+
+// refresh reloads the person list (built once per snapshot) and filters.
+func (s *personsScreen) refresh() {
+	s.count.SetText("Loading persons…")
+	s.w.jobs.run(func() func() {
+		list, err := s.w.app.Persons(context.Background())
+		return func() {
+			if err != nil {
+				s.w.showError(err)
+				return
+			}
+			s.data = list
+			s.filterNow()
+		}
+	})
+}
+
+// showStatus opens the screen filtered on one status.
+func (s *personsScreen) showStatus(st engine.Status) {
+	s.status.SetSelected(statusTitle(st))
+	s.w.Show(ScreenPersons)
+}
+
+func (s *personsScreen) filter() app.PersonFilter {
+	f := app.PersonFilter{Query: s.search.Text}
+	if sel := s.status.Selected; sel != allStatuses && sel != "" {
+		f.Status = engine.Status(strings.ToLower(sel))
+	}
+	return f
+}
+
+func (s *personsScreen) filterSoon() {
+	if s.data == nil {
+		return
+	}
+	f := s.filter()
+	s.gen++
+	gen := s.gen
+	s.w.jobs.debounce(&s.timer, s.debounce, func() { s.runFilter(gen, f) })
+}
+
+func (s *personsScreen) filterNow() {
+	s.gen++
+	s.runFilter(s.gen, s.filter())
+}
+
+// runFilter filters in the background; a result for an older query is
+// dropped.
+func (s *personsScreen) runFilter(gen int, f app.PersonFilter) {
+	data := s.data
+	s.w.jobs.run(func() func() {
+		hits := data.Filter(f)
+		return func() {
+			if gen != s.gen || data != s.data {
+				return
+			}
+			s.hits = hits
+			s.list.UnselectAll()
+			s.list.Refresh()
+			s.count.SetText(fmt.Sprintf("%s of %s persons (snapshot %d, as of %s)", thousands(len(hits)), thousands(len(data.Persons)), data.Snapshot, data.AsOf))
+			if len(data.Persons) == 0 {
+				s.count.SetText("No persons yet: add a source system and run an import.")
+			}
+		}
+	})
+}
+
+// open shows one person's details.
+func (s *personsScreen) open(id string) {
+	s.selected = id
+	s.w.jobs.run(func() func() {
+		d, err := s.w.app.Person(context.Background(), id)
+		return func() {
+			if s.selected != id {
+				return
+			}
+			if err != nil {
+				s.w.showError(err)
+				return
+			}
+			s.showDetail(d)
+		}
+	})
+}
+
+// openPerson switches to the screen and shows a person, clearing filters
+// that would hide them.
+func (s *personsScreen) openPerson(id string) {
+	s.search.SetText("")
+	s.status.SetSelected(allStatuses)
+	s.w.Show(ScreenPersons)
+	s.open(id)
+}
+
+func (s *personsScreen) showDetail(d *app.PersonDetail) {
+	s.shown = d
+	p := d.Person
+	title := widget.NewLabelWithStyle(p.DisplayName, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	title.SizeName = theme.SizeNameSubHeadingText
+	status := widget.NewLabel(fmt.Sprintf("%s · %s · snapshot %d", p.ID, d.Status, d.Snapshot))
+	status.Importance = statusImportance(d.Status)
+
+	form := container.New(layout.NewFormLayout())
+	for _, f := range d.Fields {
+		label := widget.NewLabelWithStyle(f.Label, fyne.TextAlignTrailing, fyne.TextStyle{Bold: true})
+		value := widget.NewLabel(f.Value)
+		value.Wrapping = fyne.TextWrapWord
+		value.Selectable = true
+		form.Add(label)
+		form.Add(value)
+	}
+
+	org := container.New(layout.NewFormLayout())
+	dept := "none"
+	if len(d.DepartmentPath) > 0 {
+		dept = strings.Join(d.DepartmentPath, " › ")
+	} else if pc := primaryContract(d); pc != nil && pc.Department.Label() != "" {
+		dept = pc.Department.Label() + " (not in the department list)"
+	}
+	deptLabel := widget.NewLabel(dept)
+	deptLabel.Wrapping = fyne.TextWrapWord
+	org.Add(widget.NewLabelWithStyle("Department", fyne.TextAlignTrailing, fyne.TextStyle{Bold: true}))
+	org.Add(deptLabel)
+	org.Add(widget.NewLabelWithStyle("Manager", fyne.TextAlignTrailing, fyne.TextStyle{Bold: true}))
+	switch {
+	case d.Manager != nil:
+		m := d.Manager
+		b := widget.NewButtonWithIcon(fmt.Sprintf("%s (%s)", m.DisplayName, m.ID), theme.AccountIcon(), func() { s.openPerson(m.ID) })
+		b.Alignment = widget.ButtonAlignLeading
+		b.Importance = widget.LowImportance
+		org.Add(b)
+	case d.ManagerExternalID != "":
+		org.Add(widget.NewLabel(d.ManagerExternalID + " (not a person in this workspace)"))
+	default:
+		org.Add(widget.NewLabel("none found"))
+	}
+
+	contracts := d.Contracts
+	cols := []column{{"", 70}, {"Contract", 90}, {"State", 70}, {"Start", 100}, {"End", 100}, {"Department", 170}, {"Title", 170}, {"FTE", 50}, {"Hours", 60}, {"Location", 120}, {"Cost centre", 100}, {"Type", 100}, {"Manager", 90}}
+	table := newTable(cols, func() int { return len(contracts) }, func(row, col int) string {
+		c := contracts[row]
+		switch col {
+		case 0:
+			if c.Primary {
+				return "primary"
+			}
+			return ""
+		case 1:
+			return c.ExternalID
+		case 2:
+			return string(c.State)
+		case 3:
+			return orDash(c.StartDate.String())
+		case 4:
+			if c.EndDate.IsZero() {
+				return "open-ended"
+			}
+			return c.EndDate.String()
+		case 5:
+			return c.Department.Label()
+		case 6:
+			return c.Title.Label()
+		case 7:
+			return c.Details.Fte.String()
+		case 8:
+			return c.Details.HoursPerWeek.String()
+		case 9:
+			return c.Location.Label()
+		case 10:
+			return c.CostCenter.Label()
+		case 11:
+			return c.Type.Label()
+		default:
+			return c.Manager.ExternalID
+		}
+	})
+
+	items := []fyne.CanvasObject{title, status,
+		widget.NewCard("", "Person", form),
+		widget.NewCard("", "Organisation (primary contract)", org),
+		widget.NewCard("", fmt.Sprintf("Contracts (%d)", len(contracts)), withMinSize(table, 400, float32(len(contracts)+1)*38+8)),
+	}
+	if len(p.Issues) > 0 {
+		issues := container.NewVBox()
+		for _, is := range p.Issues {
+			l := widget.NewLabel(is.Message)
+			l.Wrapping = fyne.TextWrapWord
+			l.Importance = widget.WarningImportance
+			if is.Blocking {
+				l.Importance = widget.DangerImportance
+				l.SetText("Blocking: " + is.Message)
+			}
+			issues.Add(l)
+		}
+		items = append(items, widget.NewCard("", "Data problems", issues))
+	}
+	s.detail.Objects = items
+	s.detail.Refresh()
+}
+
+func primaryContract(d *app.PersonDetail) *app.ContractView {
+	for i := range d.Contracts {
+		if d.Contracts[i].Primary {
+			return &d.Contracts[i]
+		}
+	}
+	return nil
+}
+
+func statusImportance(s engine.Status) widget.Importance {
+	switch s {
+	case engine.StatusActive:
+		return widget.SuccessImportance
+	case engine.StatusFuture:
+		return widget.HighImportance
+	case engine.StatusBlocked:
+		return widget.DangerImportance
+	case engine.StatusExcluded:
+		return widget.WarningImportance
+	default:
+		return widget.LowImportance
+	}
+}
+
+func joinNonEmpty(sep string, parts ...string) string {
+	var out []string
+	for _, p := range parts {
+		if p != "" {
+			out = append(out, p)
+		}
+	}
+	return strings.Join(out, sep)
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "–"
+	}
+	return s
+}

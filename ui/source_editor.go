@@ -1,0 +1,381 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"provisio/app"
+	"provisio/engine"
+)
+
+// sourceEditor is the form for one source system: its name and
+// connection settings, date formats, thresholds and field mappings, with
+// a live preview of the mapped person for sample records.
+type sourceEditor struct {
+	s           *sourcesScreen
+	originalKey string
+	kind        engine.SourceKind
+	base        engine.SourceSystem
+
+	name     *widget.Entry
+	key      *widget.Entry
+	enabled  *widget.Check
+	settings []*settingInput
+	formats  *widget.Entry
+	limits   map[string]*widget.Entry // "added.count", "removed.percent", …
+	mappings []*mappingEditor
+	problem  *widget.Label
+	save     *widget.Button
+	root     fyne.CanvasObject
+
+	preview *mappingPreview
+
+	samplesTimer  *time.Timer
+	previewTimer  *time.Timer
+	debounce      time.Duration
+	columns       engine.SourceDescription
+	samplesLoaded bool
+	fields        *engine.Fields
+}
+
+// settingInput is the input of one connector setting.
+type settingInput struct {
+	def   engine.SettingDef
+	entry *widget.Entry  // text, file, number, secret
+	sel   *widget.Select // choice
+	check *widget.Check  // bool
+	row   []fyne.CanvasObject
+}
+
+func (in *settingInput) value() string {
+	switch {
+	case in.sel != nil:
+		for _, c := range in.def.Choices {
+			if c.Label == in.sel.Selected {
+				return c.Value
+			}
+		}
+		return ""
+	case in.check != nil:
+		return strconv.FormatBool(in.check.Checked)
+	default:
+		return strings.TrimSpace(in.entry.Text)
+	}
+}
+
+func newSourceEditor(s *sourcesScreen, src engine.SourceSystem, originalKey string) *sourceEditor {
+	e := &sourceEditor{s: s, originalKey: originalKey, base: src, debounce: 400 * time.Millisecond, limits: map[string]*widget.Entry{}}
+	e.kind, _ = kindOf(s.w, src.Kind)
+
+	e.name = widget.NewEntry()
+	e.name.SetText(src.Name)
+	e.name.SetPlaceHolder("e.g. HR export")
+	e.key = widget.NewEntry()
+	e.key.SetText(src.Key)
+	e.key.SetPlaceHolder("made from the name")
+	if originalKey != "" {
+		e.key.Disable()
+	}
+	e.enabled = widget.NewCheck("Included in “import all” and schedules", nil)
+	e.enabled.SetChecked(!src.Disabled)
+
+	general := container.New(layout.NewFormLayout(),
+		boldLabel("Name"), e.name, boldLabel("Key"), e.key, boldLabel("Enabled"), e.enabled)
+
+	conn := container.New(layout.NewFormLayout())
+	for _, d := range e.kind.Settings {
+		in := e.newSettingInput(d, d.Value(src.Settings))
+		e.settings = append(e.settings, in)
+		for _, o := range in.row {
+			conn.Add(o)
+		}
+	}
+	e.formats = widget.NewEntry()
+	e.formats.SetText(strings.Join(src.DateFormats, ", "))
+	e.formats.SetPlaceHolder(strings.Join(engine.DefaultDateFormats, ", "))
+	e.formats.OnChanged = func(string) { e.changed() }
+	conn.Add(boldLabel("Date formats"))
+	conn.Add(e.formats)
+	e.updateVisibility()
+
+	limits := container.NewGridWithColumns(3, widget.NewLabel(""), boldLabel("At most (persons)"), boldLabel("At most (%)"))
+	for _, x := range []struct {
+		name string
+		t    engine.Threshold
+	}{{"added", src.Thresholds.Added}, {"removed", src.Thresholds.Removed}, {"blocked", src.Thresholds.Blocked}} {
+		count, pct := widget.NewEntry(), widget.NewEntry()
+		count.SetPlaceHolder("no limit")
+		pct.SetPlaceHolder("no limit")
+		if x.t.MaxCount != nil {
+			count.SetText(strconv.Itoa(*x.t.MaxCount))
+		}
+		if x.t.MaxPercent != nil {
+			pct.SetText(engine.Num(*x.t.MaxPercent).String())
+		}
+		e.limits[x.name+".count"], e.limits[x.name+".percent"] = count, pct
+		limits.Add(widget.NewLabel(statusTitle(engine.Status(x.name)) + " persons"))
+		limits.Add(count)
+		limits.Add(pct)
+	}
+	limitsHelp := widget.NewLabel("An import that adds, removes or blocks more persons than this waits for your approval; nothing changes until you decide. Percentages are of the persons this source had before (blocked: of the persons in the import).")
+	limitsHelp.Wrapping = fyne.TextWrapWord
+	limitsHelp.Importance = widget.LowImportance
+
+	fields := engine.NewFields(engine.Schema{})
+	if cfg, err := s.w.app.Config(context.Background()); err == nil {
+		fields = engine.NewFields(cfg.Schema)
+	}
+	e.fields = fields
+	mapTabs := container.NewAppTabs()
+	for _, lv := range []struct {
+		level engine.Level
+		title string
+		rows  []engine.FieldMapping
+	}{{engine.LevelPerson, "Person fields", src.Mapping.Person}, {engine.LevelContract, "Contract fields", src.Mapping.Contract}, {engine.LevelDepartment, "Department fields", src.Mapping.Department}} {
+		m := newMappingEditor(lv.level, fields.Defs(lv.level), lv.rows, e.changed)
+		e.mappings = append(e.mappings, m)
+		mapTabs.Append(container.NewTabItem(lv.title, m.root))
+	}
+
+	e.problem = widget.NewLabel("")
+	e.problem.Wrapping = fyne.TextWrapWord
+	e.problem.Importance = widget.DangerImportance
+	e.problem.Hide()
+	e.save = widget.NewButtonWithIcon("Save", theme.DocumentSaveIcon(), e.onSave)
+	e.save.Importance = widget.HighImportance
+	cancel := widget.NewButton("Cancel", func() { e.s.closeEditor("") })
+
+	title := "New source system"
+	if originalKey != "" {
+		title = "Edit " + src.Name
+	}
+	e.preview = newMappingPreview(e)
+	form := container.NewVBox(
+		widget.NewCard("", "General", general),
+		widget.NewCard("", e.kind.Label, conn),
+		widget.NewCard("", "Mapping: how source fields become person, contract and department fields", mapTabs),
+		widget.NewCard("", "Import thresholds", container.NewVBox(limits, limitsHelp)),
+	)
+	header := container.NewBorder(nil, nil, widget.NewLabelWithStyle(title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), container.NewHBox(cancel, e.save))
+	split := container.NewHSplit(container.NewVScroll(form), e.preview.root)
+	split.Offset = 0.62
+	e.root = container.NewBorder(container.NewVBox(header, e.problem), nil, nil, nil, split)
+	return e
+}
+
+func boldLabel(s string) *widget.Label {
+	return widget.NewLabelWithStyle(s, fyne.TextAlignTrailing, fyne.TextStyle{Bold: true})
+}
+
+func (e *sourceEditor) newSettingInput(d engine.SettingDef, value string) *settingInput {
+	in := &settingInput{def: d}
+	label := d.Label
+	if d.Required {
+		label += " *"
+	}
+	var input fyne.CanvasObject
+	switch d.Kind {
+	case engine.SettingChoice:
+		var labels []string
+		selected := ""
+		for _, c := range d.Choices {
+			labels = append(labels, c.Label)
+			if c.Value == value {
+				selected = c.Label
+			}
+		}
+		in.sel = widget.NewSelect(labels, func(string) {
+			e.updateVisibility()
+			e.connectionChanged()
+		})
+		in.sel.SetSelected(selected)
+		input = in.sel
+	case engine.SettingBool:
+		in.check = widget.NewCheck("", func(bool) { e.connectionChanged() })
+		in.check.SetChecked(value == "true")
+		input = in.check
+	default:
+		in.entry = widget.NewEntry()
+		if d.Kind == engine.SettingSecret {
+			in.entry = widget.NewPasswordEntry()
+		}
+		in.entry.SetText(value)
+		in.entry.SetPlaceHolder(d.Help)
+		in.entry.OnChanged = func(string) { e.connectionChanged() }
+		input = in.entry
+		if d.Kind == engine.SettingFile {
+			browse := widget.NewButtonWithIcon("Browse…", theme.FolderOpenIcon(), func() {
+				fd := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
+					if err != nil || r == nil {
+						return
+					}
+					in.entry.SetText(r.URI().Path())
+					r.Close()
+				}, e.s.w.win)
+				fd.Show()
+			})
+			input = container.NewBorder(nil, nil, nil, browse, in.entry)
+		}
+	}
+	l := boldLabel(label)
+	in.row = []fyne.CanvasObject{l, input}
+	return in
+}
+
+// updateVisibility shows the settings that apply to the current choices.
+func (e *sourceEditor) updateVisibility() {
+	values := e.settingValues()
+	for _, in := range e.settings {
+		for _, o := range in.row {
+			if in.def.Applies(values) {
+				o.Show()
+			} else {
+				o.Hide()
+			}
+		}
+	}
+}
+
+func (e *sourceEditor) settingValues() map[string]string {
+	m := map[string]string{}
+	for _, in := range e.settings {
+		if v := in.value(); v != "" {
+			m[in.def.Key] = v
+		}
+	}
+	return m
+}
+
+// build returns the source system as the form describes it.
+func (e *sourceEditor) build() (engine.SourceSystem, error) {
+	src := e.base
+	src.Name = strings.TrimSpace(e.name.Text)
+	src.Key = strings.TrimSpace(e.key.Text)
+	src.Disabled = !e.enabled.Checked
+	src.Settings = map[string]string{}
+	values := e.settingValues()
+	for _, in := range e.settings {
+		if v, ok := values[in.def.Key]; ok && in.def.Applies(values) {
+			src.Settings[in.def.Key] = v
+		}
+	}
+	src.DateFormats = nil
+	for _, f := range strings.Split(e.formats.Text, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			src.DateFormats = append(src.DateFormats, f)
+		}
+	}
+	var err error
+	for _, name := range []string{"added", "removed", "blocked"} {
+		var t engine.Threshold
+		if s := strings.TrimSpace(e.limits[name+".count"].Text); s != "" {
+			n, perr := strconv.Atoi(s)
+			if perr != nil || n < 0 {
+				err = fmt.Errorf("threshold for %s persons: the count must be a whole number of 0 or more, got %q", name, s)
+			}
+			t.MaxCount = &n
+		}
+		if s := strings.TrimSpace(e.limits[name+".percent"].Text); s != "" {
+			n, perr := engine.ParseNumber(strings.TrimSuffix(s, "%"))
+			if perr != nil || n.V < 0 || n.V > 100 {
+				err = fmt.Errorf("threshold for %s persons: the percentage must be a number from 0 to 100, got %q", name, s)
+			}
+			t.MaxPercent = &n.V
+		}
+		switch name {
+		case "added":
+			src.Thresholds.Added = t
+		case "removed":
+			src.Thresholds.Removed = t
+		default:
+			src.Thresholds.Blocked = t
+		}
+	}
+	src.Mapping.Person = e.mappings[0].rowsValue()
+	src.Mapping.Contract = e.mappings[1].rowsValue()
+	src.Mapping.Department = e.mappings[2].rowsValue()
+	return src, err
+}
+
+// start loads the source's columns and samples.
+func (e *sourceEditor) start() { e.loadSamples() }
+
+// connectionChanged reloads the samples once the settings settle.
+func (e *sourceEditor) connectionChanged() {
+	e.s.w.jobs.debounce(&e.samplesTimer, e.debounce, func() { fyne.Do(e.loadSamples) })
+}
+
+// changed recomputes the preview once editing settles.
+func (e *sourceEditor) changed() {
+	e.s.w.jobs.debounce(&e.previewTimer, e.debounce, func() { fyne.Do(e.preview.update) })
+}
+
+func (e *sourceEditor) loadSamples() {
+	src, _ := e.build()
+	e.preview.setStatus("Reading sample records…")
+	e.s.w.jobs.run(func() func() {
+		ctx := context.Background()
+		desc, err := e.s.w.app.DescribeSource(ctx, &src)
+		var samples []app.Sample
+		if err == nil {
+			samples, err = e.s.w.app.Samples(ctx, &src, 20)
+		}
+		return func() {
+			if e.s.editor != e {
+				return
+			}
+			if err != nil {
+				e.samplesLoaded = false
+				e.preview.setSamples(nil)
+				e.preview.setStatus("Cannot read samples yet: " + err.Error())
+				return
+			}
+			e.columns = desc
+			e.mappings[0].setColumns(desc.PersonFields)
+			e.mappings[1].setColumns(desc.ContractFields)
+			e.mappings[2].setColumns(desc.DepartmentFields)
+			e.samplesLoaded = true
+			e.preview.setSamples(samples)
+		}
+	})
+}
+
+func (e *sourceEditor) showProblem(msg string) {
+	if msg == "" {
+		e.problem.Hide()
+		return
+	}
+	e.problem.SetText(msg)
+	e.problem.Show()
+}
+
+func (e *sourceEditor) onSave() {
+	src, err := e.build()
+	if err != nil {
+		e.showProblem(err.Error())
+		return
+	}
+	e.save.Disable()
+	e.s.w.jobs.run(func() func() {
+		key, err := e.s.w.app.SaveSourceSystem(context.Background(), src, e.originalKey)
+		return func() {
+			e.save.Enable()
+			if err != nil {
+				e.showProblem(err.Error())
+				return
+			}
+			e.showProblem("")
+			e.s.closeEditor(key)
+		}
+	})
+}

@@ -1,0 +1,223 @@
+// Package ui is Provisio's graphical interface on Fyne: the main window
+// with its navigation and one small struct per screen. Screens call the
+// app package for everything; long work runs off the UI goroutine and
+// comes back through fyne.Do.
+//
+// The package never imports fyne.io/fyne/v2/app, so its tests run
+// headless with fyne.io/fyne/v2/test.
+package ui
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"provisio/app"
+	"provisio/engine"
+)
+
+// screen is one page of the main window.
+type screen interface {
+	// object is the screen's content.
+	object() fyne.CanvasObject
+	// refresh reloads the screen's data in the background.
+	refresh()
+}
+
+// Screen names, for Window.Show and --screen.
+const (
+	ScreenDashboard = "dashboard"
+	ScreenSources   = "sources"
+	ScreenImports   = "imports"
+	ScreenPersons   = "persons"
+)
+
+type navItem struct {
+	name  string
+	title string
+	icon  func() fyne.Resource
+}
+
+// navItems are the screens in the sidebar. Icons are looked up when drawn:
+// they depend on the running app's theme.
+var navItems = []navItem{
+	{ScreenDashboard, "Dashboard", theme.HomeIcon},
+	{ScreenSources, "Source systems", theme.StorageIcon},
+	{ScreenImports, "Imports & snapshots", theme.HistoryIcon},
+	{ScreenPersons, "Persons", theme.AccountIcon},
+}
+
+// Window is Provisio's main window.
+type Window struct {
+	app  *app.App
+	win  fyne.Window
+	jobs *jobs
+
+	nav     *widget.List
+	content *fyne.Container
+	current string
+
+	dashboard *dashboardScreen
+	sources   *sourcesScreen
+	imports   *importsScreen
+	persons   *personsScreen
+}
+
+// NewWindow builds the main window's content into win for the workspace a.
+func NewWindow(a *app.App, win fyne.Window) *Window {
+	w := &Window{app: a, win: win, jobs: &jobs{}}
+	w.dashboard = newDashboardScreen(w)
+	w.sources = newSourcesScreen(w)
+	w.imports = newImportsScreen(w)
+	w.persons = newPersonsScreen(w)
+	w.content = container.NewStack()
+	w.nav = widget.NewList(
+		func() int { return len(navItems) },
+		func() fyne.CanvasObject {
+			return container.NewHBox(widget.NewIcon(theme.HomeIcon()), widget.NewLabel("Imports & snapshots"))
+		},
+		func(id widget.ListItemID, o fyne.CanvasObject) {
+			box := o.(*fyne.Container)
+			box.Objects[0].(*widget.Icon).SetResource(navItems[id].icon())
+			box.Objects[1].(*widget.Label).SetText(navItems[id].title)
+		},
+	)
+	w.nav.OnSelected = func(id widget.ListItemID) { w.show(navItems[id].name) }
+	title := widget.NewLabelWithStyle("Provisio", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	workspace := widget.NewLabel(a.Dir())
+	workspace.Truncation = fyne.TextTruncateEllipsis
+	workspace.Importance = widget.LowImportance
+	side := container.NewBorder(container.NewVBox(title, widget.NewSeparator()), workspace, nil, nil, w.nav)
+	split := container.NewHSplit(side, w.content)
+	split.Offset = 0.18
+	win.SetContent(split)
+	win.Resize(fyne.NewSize(1200, 760))
+	w.Show(ScreenDashboard)
+	return w
+}
+
+// Show switches to the named screen and refreshes it.
+func (w *Window) Show(name string) {
+	for i, it := range navItems {
+		if it.name == name {
+			w.nav.Select(i) // calls show through OnSelected
+			return
+		}
+	}
+	w.nav.Select(0)
+}
+
+func (w *Window) screen(name string) screen {
+	switch name {
+	case ScreenSources:
+		return w.sources
+	case ScreenImports:
+		return w.imports
+	case ScreenPersons:
+		return w.persons
+	default:
+		return w.dashboard
+	}
+}
+
+func (w *Window) show(name string) {
+	s := w.screen(name)
+	w.current = name
+	w.content.Objects = []fyne.CanvasObject{s.object()}
+	w.content.Refresh()
+	s.refresh()
+}
+
+// dataChanged refreshes every screen after a new snapshot or a
+// configuration change.
+func (w *Window) dataChanged() {
+	w.screen(w.current).refresh()
+}
+
+// OfferDemoIfEmpty asks, on a first start, whether to load the demo
+// workspace or start empty.
+func (w *Window) OfferDemoIfEmpty() {
+	w.jobs.run(func() func() {
+		empty, err := w.app.IsEmpty(context.Background())
+		return func() {
+			if err != nil {
+				w.showError(err)
+				return
+			}
+			if empty {
+				w.offerDemo()
+			}
+		}
+	})
+}
+
+func (w *Window) offerDemo() {
+	msg := widget.NewLabel("This workspace is empty.\n\nLoad the demo workspace to explore Provisio with a few hundred\n" +
+		"persons from a demo HR export, or start empty and add your own source system.")
+	d := dialog.NewCustomConfirm("Welcome to Provisio", "Load the demo", "Start empty", msg, func(demo bool) {
+		if demo {
+			w.loadDemo()
+		} else {
+			w.Show(ScreenSources)
+		}
+	}, w.win)
+	d.Show()
+}
+
+func (w *Window) loadDemo() {
+	p := newProgressDialog("Loading the demo workspace", w.win)
+	p.start(w.jobs, func(ctx context.Context, report func(float64, string)) (func(), error) {
+		_, err := w.app.CreateDemo(ctx, importProgress(report))
+		if err != nil && !app.IsBlocked(err) {
+			return nil, err
+		}
+		return func() { w.Show(ScreenDashboard) }, nil
+	}, func(err error) { w.showError(err) })
+}
+
+// showError shows an error in a dialog, in the words the engine chose.
+func (w *Window) showError(err error) {
+	if err == nil || engine.IsCode(err, engine.Canceled) {
+		return
+	}
+	dialog.ShowError(err, w.win)
+}
+
+// jobs runs background work and lets tests wait for it.
+type jobs struct {
+	wg sync.WaitGroup
+}
+
+// run calls work on a new goroutine and applies the function it returns
+// on the UI goroutine.
+func (j *jobs) run(work func() func()) {
+	j.wg.Add(1)
+	go func() {
+		defer j.wg.Done()
+		if apply := work(); apply != nil {
+			fyne.DoAndWait(apply)
+		}
+	}()
+}
+
+// wait blocks until all background work is done (for tests).
+func (j *jobs) wait() { j.wg.Wait() }
+
+// debounce calls fn once d has passed without another call for the same
+// timer; tests can wait for it like any job.
+func (j *jobs) debounce(t **time.Timer, d time.Duration, fn func()) {
+	j.wg.Add(1)
+	if *t != nil && (*t).Stop() {
+		j.wg.Done()
+	}
+	*t = time.AfterFunc(d, func() {
+		defer j.wg.Done()
+		fn()
+	})
+}
