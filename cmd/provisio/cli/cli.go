@@ -130,4 +130,3 @@ func (r *runner) info(format string, args ...any) {
 func interruptible(ctx context.Context) (context.Context, context.CancelFunc) {
 	return signalContext(ctx, os.Interrupt)
 }
-
