@@ -170,7 +170,7 @@ func summarize(p *engine.Person, primary *engine.PrimaryContractRule, today engi
 		s.Department = c.Department.Label()
 		s.Title = c.Title.Label()
 	}
-	s.search = normalize(strings.Join([]string{s.DisplayName, p.Name.GivenName, p.Name.NickName, p.Name.FamilyName, p.Name.FamilyNamePartner, p.ExternalID, s.Email, s.Department, s.Title}, " "))
+	s.search = normalize(strings.Join([]string{s.ID, s.DisplayName, p.Name.GivenName, p.Name.NickName, p.Name.FamilyName, p.Name.FamilyNamePartner, p.ExternalID, s.Email, s.Department, s.Title}, " "))
 	return s
 }
 

@@ -114,6 +114,12 @@ func compileDateLayout(format string) (string, error) {
 	seen := map[byte]bool{}
 	for i := 0; i < len(format); {
 		rest := format[i:]
+		if c := format[i]; i > 0 && format[i-1] == c && (c == 'M' || c == 'd') {
+			// MMM or ddd: not a month or day this format knows (month
+			// names are not supported); read as MM then M it would never
+			// match a date.
+			return "", fmt.Errorf("date format %q: unexpected %q (use yyyy, MM, M, dd, d and separators)", format, c)
+		}
 		switch {
 		case strings.HasPrefix(rest, "yyyy"):
 			b.WriteString("2006")

@@ -153,6 +153,8 @@ func fitType(c contract) string {
 	return c.typ
 }
 
+// job picks a job in the contract's department: the manager's title for
+// the department's manager, else one of the division's jobs.
 func (g *generator) job(r *rand.Rand, d *department, c *contract, manages bool) (code, title string) {
 	if manages {
 		return "MGT0" + strconv.Itoa(int(d.level)+1), managerJobs[d.level]
@@ -169,6 +171,7 @@ func (g *generator) job(r *rand.Rand, d *department, c *contract, manages bool) 
 	return divisions[d.division].code + pad(k+1, 2), jobs[k]
 }
 
+// contractType picks a contract type; young people are often interns.
 func contractType(r *rand.Rand, age int) string {
 	x := r.IntN(100)
 	switch {
@@ -183,8 +186,10 @@ func contractType(r *rand.Rand, age int) string {
 	}
 }
 
+// fteChoices weigh full-time and the usual part-time sizes.
 var fteChoices = []float64{1, 1, 1, 1, 1, 0.9, 0.9, 0.8, 0.8, 0.8, 0.7, 0.6, 0.6, 0.5, 0.4}
 
+// fte picks a contract's size; on-call contracts record none.
 func fte(r *rand.Rand, typ string) float64 {
 	if typ == "On-call" {
 		return 0
@@ -239,6 +244,7 @@ func firstOfMonthOften(r *rand.Rand, d, notBefore engine.Date) engine.Date {
 	return d
 }
 
+// lastOfMonth returns the last day of d's month.
 func lastOfMonth(d engine.Date) engine.Date {
 	return engine.NewDate(d.Year(), d.Month()+1, 0)
 }

@@ -70,7 +70,9 @@ type generator struct {
 	people map[uint64]struct{}
 	// emails counts the users of each e-mail local part.
 	emails map[uint64]uint16
+	// folded remembers names without diacritics (see fold).
 	folded map[string]string
+	// groupW are the cumulative weights of nameGroups.
 	groupW []int
 }
 
@@ -112,6 +114,8 @@ func departmentCount(persons int) int {
 	return max(12, (persons+12)/25)
 }
 
+// buildDepartments makes the department tree: the organisation at the
+// root, divisions, their departments, and teams in the departments.
 func (g *generator) buildDepartments() {
 	total := departmentCount(g.opts.Persons)
 	nDiv := min(len(divisions), max(3, total/40))
@@ -185,8 +189,10 @@ func (g *generator) buildDepartments() {
 	}
 }
 
+// digits is the width of n's decimal form, at least 2.
 func digits(n int) int { return max(2, len(strconv.Itoa(n))) }
 
+// pad writes n with leading zeros to the given width.
 func pad(n, width int) string {
 	s := strconv.Itoa(n)
 	for len(s) < width {
@@ -249,6 +255,7 @@ func (g *generator) assignRoles() {
 	}
 }
 
+// canRepeat reports whether row i can be the original of a duplicate.
 func (g *generator) canRepeat(i int) bool {
 	if _, taken := g.kept[int32(i)]; taken {
 		return false
@@ -256,6 +263,7 @@ func (g *generator) canRepeat(i int) bool {
 	return g.roles[i] == roleNormal || g.roles[i] == roleManager
 }
 
+// writeDepartments writes the department tree, parents before children.
 func (g *generator) writeDepartments(w *csv.Writer) error {
 	row := make([]string, len(departmentsHeader))
 	for _, d := range g.depts {

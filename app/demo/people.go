@@ -75,6 +75,8 @@ func (g *generator) personKey(first, last string, birth engine.Date) uint64 {
 	return h.Sum64()
 }
 
+// newIdentity makes up a person: a name from one of the name groups, a
+// birth date, perhaps a partner's name, a phone and a language.
 func (g *generator) newIdentity() identity {
 	r := g.r
 	ng := &nameGroups[pick(r, g.groupW)]
@@ -88,14 +90,7 @@ func (g *generator) newIdentity() identity {
 		id.gender = "X"
 	}
 	female := id.gender == "F" || id.gender == "X" && r.IntN(2) == 0
-	if len(ng.formal) > 0 && r.IntN(100) < ng.formalShare {
-		var f formalName
-		for {
-			f = ng.formal[r.IntN(len(ng.formal))]
-			if f.female == female {
-				break
-			}
-		}
+	if f, ok := formalGivenName(r, ng, female); ok {
 		id.first, id.nick = f.name, f.nick
 		second := ng.second
 		if female {
@@ -145,6 +140,33 @@ func (g *generator) newIdentity() identity {
 		id.lang = "en"
 	}
 	return id
+}
+
+// formalGivenName picks, for the group's share of people with one, a
+// formal given name of the person's gender.
+func formalGivenName(r *rand.Rand, ng *nameGroup, female bool) (formalName, bool) {
+	if r.IntN(100) >= ng.formalShare {
+		return formalName{}, false
+	}
+	n := 0
+	for _, f := range ng.formal {
+		if f.female == female {
+			n++
+		}
+	}
+	if n == 0 {
+		return formalName{}, false
+	}
+	k := r.IntN(n)
+	for _, f := range ng.formal {
+		if f.female == female {
+			if k == 0 {
+				return f, true
+			}
+			k--
+		}
+	}
+	return formalName{}, false
 }
 
 // familyName picks a family name and its prefix.

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/dop251/goja"
+	"github.com/dop251/goja/ast"
+	"github.com/dop251/goja/parser"
 
 	"provisio/engine"
 )
@@ -39,7 +41,7 @@ type compiled struct {
 	engine.FieldMapping
 	def     engine.FieldDef
 	fixed   engine.Value
-	program *goja.Program
+	snippet *snippet
 	setP    func(*engine.Person, engine.Value)
 	setC    func(*engine.Contract, engine.Value)
 	setD    func(*engine.Department, engine.Value)
@@ -127,11 +129,11 @@ func Compile(src *engine.SourceSystem, fields *engine.Fields, opts Options) (*Ma
 					return nil, engine.Errorf(engine.Invalid, "%s: the source has no field %q (it has: %s)", where, fm.Value, strings.Join(l.columns, ", "))
 				}
 			case engine.MapComplex:
-				p, err := compileSnippet(fm.Field, fm.Value)
+				sn, err := compileSnippet(fm.Field, fm.Value)
 				if err != nil {
 					return nil, engine.Errorf(engine.Invalid, "%s: %v", where, err)
 				}
-				c.program = p
+				c.snippet = sn
 			default:
 				return nil, engine.Errorf(engine.Invalid, "%s: mapping type %q must be fixed, field or complex", where, fm.Type)
 			}
@@ -181,22 +183,53 @@ func contains(xs []string, s string) bool {
 // again, which JavaScript rejects, on the next record or by another snippet.
 // The wrappers start on the snippet's first line so that positions in
 // errors keep their line numbers.
-func compileSnippet(name, src string) (*goja.Program, error) {
+func compileSnippet(name, src string) (*snippet, error) {
 	if strings.TrimSpace(src) == "" {
 		return nil, fmt.Errorf("the JavaScript snippet is empty")
 	}
 	p, err := goja.Compile(name, src, false)
 	if err != nil && strings.Contains(err.Error(), "Illegal return") {
+		// a function body: its variables are fresh on every call
 		p, err = goja.Compile(name, "(function(){"+src+"\n})()", false)
-	} else if err == nil {
-		if block, berr := goja.Compile(name, "{"+src+"\n}", false); berr == nil {
-			p = block
+		if err != nil {
+			return nil, fmt.Errorf("JavaScript: %s", cleanJSError(err))
 		}
+		return &snippet{program: p}, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("JavaScript: %s", cleanJSError(err))
 	}
-	return p, nil
+	// Run in a block so let, const and class are fresh on every call. Top
+	// level var declarations still live on the global object; run resets
+	// them, so a record never sees the previous record's values.
+	if block, berr := goja.Compile(name, "{"+src+"\n}", false); berr == nil {
+		p = block
+	}
+	return &snippet{program: p, vars: topLevelVars(src)}, nil
+}
+
+// snippet is a compiled JavaScript snippet and the global variables it
+// declares.
+type snippet struct {
+	program *goja.Program
+	vars    []string
+}
+
+// topLevelVars lists the variables a program declares with var.
+func topLevelVars(src string) []string {
+	prg, err := parser.ParseFile(nil, "", src, 0)
+	if err != nil {
+		return nil
+	}
+	var names []string
+	for _, d := range prg.DeclarationList {
+		for _, b := range d.List {
+			if id, ok := b.Target.(*ast.Identifier); ok {
+				names = append(names, id.Name.String())
+			}
+		}
+	}
+	return names
 }
 
 // convertText reads a text value (from a fixed value or a source field) as

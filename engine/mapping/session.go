@@ -36,19 +36,27 @@ func (s *Session) runtime() *goja.Runtime {
 	}
 	vm := goja.New()
 	s.src = &sourceObject{vm: vm}
-	_ = vm.Set("source", vm.NewDynamicObject(s.src))
-	_ = vm.Set("removeDiacritics", func(s string) string { return engine.RemoveDiacritics(s) })
-	_ = vm.Set("toDate", func(call goja.FunctionCall) goja.Value {
-		text := call.Argument(0).String()
-		parser := s.m.dates
+	// read-only globals: a snippet cannot replace them for later records
+	global := vm.GlobalObject()
+	define := func(name string, v any) {
+		_ = global.DefineDataProperty(name, vm.ToValue(v), goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_TRUE)
+	}
+	define("source", vm.NewDynamicObject(s.src))
+	define("removeDiacritics", func(s string) string { return engine.RemoveDiacritics(s) })
+	define("toDate", func(call goja.FunctionCall) goja.Value {
+		arg := call.Argument(0)
+		if goja.IsUndefined(arg) || goja.IsNull(arg) {
+			return vm.ToValue("")
+		}
+		dates := s.m.dates
 		if f := call.Argument(1); !goja.IsUndefined(f) {
 			p, err := engine.NewDateParser([]string{f.String()})
 			if err != nil {
 				panic(vm.NewTypeError(err.Error()))
 			}
-			parser = p
+			dates = p
 		}
-		d, err := parser.Parse(text)
+		d, err := dates.Parse(arg.String())
 		if err != nil {
 			panic(vm.NewTypeError(err.Error()))
 		}
@@ -90,9 +98,12 @@ func (o *sourceObject) Keys() []string {
 var errTimeout = errors.New("timeout")
 
 // run evaluates a snippet for a record within the time limit.
-func (s *Session) run(p *goja.Program, rec *engine.RawRecord) (goja.Value, error) {
+func (s *Session) run(sn *snippet, rec *engine.RawRecord) (goja.Value, error) {
 	vm := s.runtime()
 	s.src.rec = rec
+	for _, name := range sn.vars {
+		_ = vm.GlobalObject().Set(name, goja.Undefined())
+	}
 	s.mu.Lock()
 	s.running = true
 	s.mu.Unlock()
@@ -103,7 +114,7 @@ func (s *Session) run(p *goja.Program, rec *engine.RawRecord) (goja.Value, error
 		}
 		s.mu.Unlock()
 	})
-	v, err := vm.RunProgram(p)
+	v, err := vm.RunProgram(sn.program)
 	timer.Stop()
 	s.mu.Lock()
 	s.running = false
@@ -143,7 +154,7 @@ func (s *Session) value(c *compiled, rec *engine.RawRecord) (engine.Value, error
 		}
 		return v, nil
 	default:
-		jv, err := s.run(c.program, rec)
+		jv, err := s.run(c.snippet, rec)
 		if err != nil {
 			return engine.Value{Type: c.def.Type}, err
 		}
@@ -186,7 +197,7 @@ func (s *Session) fromJS(def engine.FieldDef, v goja.Value) (engine.Value, error
 		}
 		return empty, fmt.Errorf("expected a %s, got a date", def.Type)
 	case string:
-		return s.m.convertText(def, strings.TrimSpace(x))
+		return s.m.convertText(def, strings.Clone(strings.TrimSpace(x)))
 	default:
 		return empty, fmt.Errorf("expected a %s, got %s", def.Type, v.String())
 	}

@@ -433,6 +433,37 @@ func TestSnippetStateDoesNotLeakBetweenRecords(t *testing.T) {
 	}
 }
 
+func TestSnippetVarsStartEmptyForEveryRecord(t *testing.T) {
+	// var x; without an initialiser does not reset x in a reused runtime
+	src := source([]engine.FieldMapping{
+		complexJS("Name.NickName", "var nick;\nif (source.nick) { nick = source.nick }\nnick"),
+	}, nil)
+	s := compile(t, src, mapping.Options{}).NewSession()
+	p, errs := s.Person(record(1, "1", "nick", "Ada"))
+	require.Empty(t, errs)
+	assert.Equal(t, "Ada", p.Name.NickName)
+	p, errs = s.Person(record(2, "2", "nick", ""))
+	require.Empty(t, errs)
+	assert.Empty(t, p.Name.NickName, "the previous record's value does not leak")
+}
+
+func TestSnippetsCannotReplaceSourceOrHelpers(t *testing.T) {
+	src := source([]engine.FieldMapping{
+		complexJS("Name.NickName", "source = {first: 'evil'}; removeDiacritics = null; toDate = null; removeDiacritics(source.first)"),
+	}, nil)
+	s := compile(t, src, mapping.Options{}).NewSession()
+	for i, name := range []string{"Zoë", "Chloé"} {
+		p, errs := s.Person(record(i+1, strconv.Itoa(i), "first", name))
+		require.Empty(t, errs)
+		assert.Equal(t, engine.RemoveDiacritics(name), p.Name.NickName)
+	}
+}
+
+func TestToDateOfNothingIsEmpty(t *testing.T) {
+	v := personValue(t, complexJS("Details.BirthDate", "toDate(source.missing)"), record(1, "1"))
+	assert.True(t, v.IsEmpty())
+}
+
 func TestSessionContract(t *testing.T) {
 	src := source(nil, []engine.FieldMapping{
 		field("ExternalId", "contract"),
