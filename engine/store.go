@@ -181,7 +181,7 @@ type ImportCommit struct {
 	// to the total.
 	Snapshot *SnapshotInfo
 	// Supersede lists pending imports of the same source that this one
-	// replaces.
+	// replaces: they get status superseded, decided at Run.FinishedAt.
 	Supersede []uint64
 }
 
@@ -208,7 +208,7 @@ type Store interface {
 	// FindImport returns one import with its record errors.
 	FindImport(ctx context.Context, id uint64) (*ImportRun, error)
 	// SaveImport records an import that changed nothing (failed or
-	// cancelled), assigning its ID.
+	// cancelled) and sets run.ID.
 	SaveImport(ctx context.Context, run *ImportRun) error
 
 	// ListSnapshots returns every snapshot, newest first.
@@ -216,23 +216,28 @@ type Store interface {
 	// FindSnapshot returns one snapshot; number 0 means the latest, and
 	// NotFound means there is none.
 	FindSnapshot(ctx context.Context, number uint64) (*SnapshotInfo, error)
-	// SnapshotIndex returns the persons of a snapshot.
+	// SnapshotIndex returns the persons of a snapshot. The index may be
+	// shared (stores cache it): callers must not modify it.
 	SnapshotIndex(ctx context.Context, number uint64) (*SnapshotIndex, error)
 	// ReadPersons decodes the records refs point to and calls fn for each,
 	// with its position in refs, in an order that suits the store.
 	ReadPersons(ctx context.Context, refs []RecordRef, fn func(i int, p *Person) error) error
-	// ReadDepartments returns the departments of a snapshot.
+	// ReadDepartments returns the departments of a snapshot, by source
+	// key, then as the source listed them.
 	ReadDepartments(ctx context.Context, number uint64) ([]Department, error)
 
 	// CommitImport writes an import's records, its run and either a new
-	// snapshot or its pending changes, and returns the run (and, for an
-	// accepted one, the snapshot).
+	// snapshot or its pending changes, and returns the run with its
+	// assigned ID (and, for an accepted one, the snapshot). It does not
+	// modify c.
 	CommitImport(ctx context.Context, c *ImportCommit) (*ImportRun, *SnapshotInfo, error)
 	// PendingImport returns the changes a pending import holds.
 	PendingImport(ctx context.Context, id uint64) (*PendingImport, error)
 	// ResolveImport decides a pending import. With status accepted its
 	// changes become a new snapshot described by snap (completed as for
-	// CommitImport); with rejected, snap is nil and its changes are dropped.
+	// CommitImport); with rejected, snap is nil and its changes are
+	// dropped. It returns NotFound for an unknown import and Conflict for
+	// one that is not pending.
 	ResolveImport(ctx context.Context, id uint64, status ImportStatus, at time.Time, note string, snap *SnapshotInfo) (*ImportRun, *SnapshotInfo, error)
 }
 
