@@ -66,7 +66,7 @@ type mappingRow struct {
 }
 
 func newMappingEditor(level engine.Level, defs []engine.FieldDef, rows []engine.FieldMapping, onChange func()) *mappingEditor {
-	m := &mappingEditor{level: level, defs: defs, onChange: onChange}
+	m := &mappingEditor{level: level, defs: defs, onChange: func() {}}
 	for _, d := range defs {
 		m.paths = append(m.paths, d.Path)
 	}
@@ -82,6 +82,7 @@ func newMappingEditor(level engine.Level, defs []engine.FieldDef, rows []engine.
 	help.Wrapping = fyne.TextWrapWord
 	help.Importance = widget.LowImportance
 	m.root = container.NewVBox(m.box, container.NewHBox(add), help)
+	m.onChange = onChange // after the rows exist: filling them in is no change
 	return m
 }
 

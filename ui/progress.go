@@ -15,7 +15,8 @@ import (
 )
 
 // work is a long run: it reports progress as a fraction and a line of
-// text, honours ctx, and returns what to apply on the UI goroutine.
+// text, honours ctx, and returns what to apply on the UI goroutine (also
+// when it fails: a run can have partial results) and its error.
 type work func(ctx context.Context, report func(fraction float64, text string)) (func(), error)
 
 // progressPanel shows a long run inline: a line of text, a progress bar
@@ -81,7 +82,7 @@ func (p *progressPanel) start(j *jobs, title string, w work, done func(error)) b
 			}
 			p.mu.Unlock()
 			if !throttled {
-				fyne.Do(func() {
+				j.post(func() {
 					p.bar.SetValue(f)
 					p.label.SetText(text)
 				})
@@ -93,7 +94,7 @@ func (p *progressPanel) start(j *jobs, title string, w work, done func(error)) b
 			p.running, p.stop = false, nil
 			p.mu.Unlock()
 			p.box.Hide()
-			if err == nil && apply != nil {
+			if apply != nil {
 				apply()
 			}
 			if done != nil {

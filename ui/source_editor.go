@@ -312,12 +312,12 @@ func (e *sourceEditor) start() { e.loadSamples() }
 
 // connectionChanged reloads the samples once the settings settle.
 func (e *sourceEditor) connectionChanged() {
-	e.s.w.jobs.debounce(&e.samplesTimer, e.debounce, func() { fyne.Do(e.loadSamples) })
+	e.s.w.jobs.debounce(&e.samplesTimer, e.debounce, e.loadSamples)
 }
 
 // changed recomputes the preview once editing settles.
 func (e *sourceEditor) changed() {
-	e.s.w.jobs.debounce(&e.previewTimer, e.debounce, func() { fyne.Do(e.preview.update) })
+	e.s.w.jobs.debounce(&e.previewTimer, e.debounce, func() { e.preview.update() })
 }
 
 func (e *sourceEditor) loadSamples() {

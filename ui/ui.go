@@ -10,6 +10,7 @@ package ui
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -71,7 +72,11 @@ type Window struct {
 
 // NewWindow builds the main window's content into win for the workspace a.
 func NewWindow(a *app.App, win fyne.Window) *Window {
-	w := &Window{app: a, win: win, jobs: &jobs{}}
+	return newWindow(a, win, &jobs{})
+}
+
+func newWindow(a *app.App, win fyne.Window, j *jobs) *Window {
+	w := &Window{app: a, win: win, jobs: j}
 	w.dashboard = newDashboardScreen(w)
 	w.sources = newSourcesScreen(w)
 	w.imports = newImportsScreen(w)
@@ -104,13 +109,17 @@ func NewWindow(a *app.App, win fyne.Window) *Window {
 
 // Show switches to the named screen and refreshes it.
 func (w *Window) Show(name string) {
-	for i, it := range navItems {
+	i := 0
+	for k, it := range navItems {
 		if it.name == name {
-			w.nav.Select(i) // calls show through OnSelected
-			return
+			i = k
 		}
 	}
-	w.nav.Select(0)
+	if navItems[i].name == w.current {
+		w.show(w.current) // the list does not report selecting its selection
+		return
+	}
+	w.nav.Select(i) // calls show through OnSelected
 }
 
 func (w *Window) screen(name string) screen {
@@ -189,35 +198,122 @@ func (w *Window) showError(err error) {
 	dialog.ShowError(err, w.win)
 }
 
-// jobs runs background work and lets tests wait for it.
+// jobs runs background work off the UI goroutine and brings results back
+// to it. Under test the goroutine that calls wait plays the UI goroutine:
+// results queue up until it runs them, exactly one at a time, as Fyne's
+// main loop would.
 type jobs struct {
-	wg sync.WaitGroup
+	pending atomic.Int64 // jobs and timers not finished
+
+	// manual is set by tests: UI work waits in queue for wait to run it.
+	manual bool
+	mu     sync.Mutex
+	queue  []func()
+	notify chan struct{}
 }
 
 // run calls work on a new goroutine and applies the function it returns
 // on the UI goroutine.
 func (j *jobs) run(work func() func()) {
-	j.wg.Add(1)
+	j.pending.Add(1)
 	go func() {
-		defer j.wg.Done()
+		defer j.done()
 		if apply := work(); apply != nil {
-			fyne.DoAndWait(apply)
+			j.apply(apply)
 		}
 	}()
 }
 
-// wait blocks until all background work is done (for tests).
-func (j *jobs) wait() { j.wg.Wait() }
+func (j *jobs) done() {
+	j.pending.Add(-1)
+	j.wake()
+}
 
-// debounce calls fn once d has passed without another call for the same
-// timer; tests can wait for it like any job.
-func (j *jobs) debounce(t **time.Timer, d time.Duration, fn func()) {
-	j.wg.Add(1)
-	if *t != nil && (*t).Stop() {
-		j.wg.Done()
+// apply runs fn on the UI goroutine and waits for it.
+func (j *jobs) apply(fn func()) {
+	if !j.manual {
+		fyne.DoAndWait(fn)
+		return
 	}
-	*t = time.AfterFunc(d, func() {
-		defer j.wg.Done()
+	finished := make(chan struct{})
+	j.enqueue(func() {
+		defer close(finished)
 		fn()
 	})
+	<-finished
+}
+
+// post runs fn on the UI goroutine without waiting.
+func (j *jobs) post(fn func()) {
+	if !j.manual {
+		fyne.Do(fn)
+		return
+	}
+	j.enqueue(fn)
+}
+
+func (j *jobs) enqueue(fn func()) {
+	j.mu.Lock()
+	j.queue = append(j.queue, fn)
+	j.mu.Unlock()
+	j.wake()
+}
+
+func (j *jobs) wake() {
+	if j.notify == nil {
+		return
+	}
+	select {
+	case j.notify <- struct{}{}:
+	default:
+	}
+}
+
+// debounce calls fn on the UI goroutine once d has passed without another
+// call for the same timer.
+func (j *jobs) debounce(t **time.Timer, d time.Duration, fn func()) {
+	j.pending.Add(1)
+	if *t != nil && (*t).Stop() {
+		j.done()
+	}
+	*t = time.AfterFunc(d, func() {
+		defer j.done()
+		j.post(fn)
+	})
+}
+
+// testMode makes the calling goroutine the UI goroutine (see wait).
+func (j *jobs) testMode() {
+	j.manual = true
+	j.notify = make(chan struct{}, 1)
+}
+
+// wait runs queued UI work on the calling goroutine until no background
+// work is left (for tests).
+func (j *jobs) wait() {
+	for {
+		j.mu.Lock()
+		q := j.queue
+		j.queue = nil
+		j.mu.Unlock()
+		for _, fn := range q {
+			fn()
+		}
+		if len(q) > 0 {
+			continue
+		}
+		if j.pending.Load() == 0 {
+			j.mu.Lock()
+			empty := len(j.queue) == 0
+			j.mu.Unlock()
+			if empty {
+				return
+			}
+			continue
+		}
+		select {
+		case <-j.notify:
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
 }

@@ -121,7 +121,7 @@ func (r *runner) configCmd() *cobra.Command {
 					return err
 				}
 				return r.emit(cfg, func(w io.Writer) {
-					fmt.Fprintf(w, "imported the configuration from %s: %d source systems, %d custom fields\n", args[0], len(cfg.SourceSystems), len(cfg.Schema.PersonFields)+len(cfg.Schema.ContractFields))
+					fmt.Fprintf(w, "imported the configuration from %s: %s, %s\n", args[0], count(len(cfg.SourceSystems), "source system"), count(len(cfg.Schema.PersonFields)+len(cfg.Schema.ContractFields), "custom field"))
 				})
 			})
 		},
@@ -142,7 +142,8 @@ func (r *runner) progress() func(importing.Progress) {
 	return func(p importing.Progress) {
 		mu.Lock()
 		defer mu.Unlock()
-		if p.Phase == lastPhase && time.Since(last) < time.Second {
+		finished := p.Phase == importing.PhaseWriting && p.Total > 0 && p.Done >= p.Total
+		if p.Phase == lastPhase && time.Since(last) < time.Second && !finished {
 			return
 		}
 		last, lastPhase = time.Now(), p.Phase
@@ -221,8 +222,11 @@ func (r *runner) outcomes(outcomes []app.ImportOutcome, err error) error {
 		}
 		c := run.Counts
 		fmt.Fprintf(w, "import %d of %s: %s", run.ID, run.Source, run.Status)
-		if o.Snapshot != nil {
+		switch {
+		case o.Snapshot != nil:
 			fmt.Fprintf(w, ", snapshot %d", o.Snapshot.Number)
+		case run.Snapshot > 0:
+			fmt.Fprintf(w, ", snapshot %d", run.Snapshot)
 		}
 		fmt.Fprintln(w)
 		if run.Status == engine.ImportFailed || run.Status == engine.ImportCanceled {
@@ -254,7 +258,7 @@ func (r *runner) outcomes(outcomes []app.ImportOutcome, err error) error {
 func parseID(s, what string) (uint64, error) {
 	id, err := strconv.ParseUint(strings.TrimPrefix(s, "#"), 10, 64)
 	if err != nil || id == 0 {
-		return 0, engine.Errorf(engine.Invalid, "%q is not a %s number", s, what)
+		return 0, engine.Errorf(engine.Invalid, "%q is not a valid %s number (expected a whole number from 1)", s, what)
 	}
 	return id, nil
 }
@@ -396,6 +400,14 @@ func (r *runner) snapshotsCmd() *cobra.Command {
 	return cmd
 }
 
+// count says "1 thing" or "n things".
+func count(n int, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	return strconv.Itoa(n) + " " + thing + "s"
+}
+
 func orDash(s string) string {
 	if s == "" {
 		return "-"
@@ -428,6 +440,12 @@ func (r *runner) personsCmd() *cobra.Command {
 				out := make([]app.PersonSummary, len(shown))
 				for i, k := range shown {
 					out[i] = list.Persons[k]
+				}
+				if list.Snapshot == 0 {
+					r.info("there is no snapshot yet: import a source system first (provisio import)")
+				}
+				if r.json && len(out) < len(hits) {
+					r.info("%d of %d matching persons written; use --limit 0 for all", len(out), len(hits))
 				}
 				return r.emit(out, func(w io.Writer) {
 					fmt.Fprintln(w, "ID\tNAME\tSTATUS\tDEPARTMENT\tTITLE\tE-MAIL")
