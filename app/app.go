@@ -4,7 +4,6 @@
 package app
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"sync"
@@ -44,6 +43,7 @@ type Options struct {
 type App struct {
 	dir      string
 	store    engine.Store
+	bolt     *boltstore.Store
 	closer   func() error
 	secrets  engine.Secrets
 	clock    engine.Clock
@@ -67,7 +67,7 @@ func Open(dir string, opts Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &App{dir: abs, store: st, closer: st.Close, secrets: opts.Secrets, clock: opts.Clock}
+	a := &App{dir: abs, store: st, bolt: st, closer: st.Close, secrets: opts.Secrets, clock: opts.Clock}
 	if a.clock == nil {
 		a.clock = engine.SystemClock{}
 	}
@@ -77,6 +77,9 @@ func Open(dir string, opts Options) (*App, error) {
 	a.importer = &importing.Importer{Store: st, Clock: a.clock}
 	return a, nil
 }
+
+// StoreUsage reports how much room the workspace store takes.
+func (a *App) StoreUsage() (boltstore.Usage, error) { return a.bolt.Usage() }
 
 // Close closes the workspace.
 func (a *App) Close() error { return a.closer() }
@@ -121,6 +124,10 @@ func (a *App) beginRun() (func(), error) {
 	return a.run.Unlock, nil
 }
 
+// Invalidate drops the caches built from the latest snapshot, so they are
+// rebuilt on next use.
+func (a *App) Invalidate() { a.invalidate() }
+
 // invalidate drops caches after the latest snapshot changed.
 func (a *App) invalidate() {
 	a.mu.Lock()
@@ -137,6 +144,3 @@ func (noSecrets) Set(ref, _ string) error {
 	return engine.Errorf(engine.Unavailable, "no keychain is configured, so secret %q cannot be stored", ref)
 }
 func (noSecrets) Delete(ref string) error { return nil }
-
-// background is used for writes that must not be cut short.
-var background = context.Background

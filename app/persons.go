@@ -24,6 +24,7 @@ type PersonSummary struct {
 
 	ref    engine.RecordRef
 	search string // lower case, without diacritics: name, ids, e-mail, department, title
+	sort   string // lower-case display name
 }
 
 // PersonList is every person of a snapshot as of a date, sorted by display
@@ -133,16 +134,42 @@ func (a *App) Persons(ctx context.Context) (*PersonList, error) {
 		refs[i] = e.Ref
 	}
 	list := &PersonList{Snapshot: snap.Number, AsOf: today, Persons: make([]PersonSummary, len(refs))}
+	// the store decodes on this goroutine while others summarise
+	type item struct {
+		i int
+		p *engine.Person
+	}
+	batches := make(chan []item, 4)
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for batch := range batches {
+				for _, it := range batch {
+					list.Persons[it.i] = summarize(it.p, primary, today)
+					list.Persons[it.i].ref = refs[it.i]
+				}
+			}
+		}()
+	}
+	batch := make([]item, 0, 512)
 	err = a.store.ReadPersons(ctx, refs, func(i int, p *engine.Person) error {
-		list.Persons[i] = summarize(p, primary, today)
-		list.Persons[i].ref = refs[i]
+		batch = append(batch, item{i, p})
+		if len(batch) == cap(batch) {
+			batches <- batch
+			batch = make([]item, 0, 512)
+		}
 		return nil
 	})
+	batches <- batch
+	close(batches)
+	wg.Wait()
 	if err != nil {
 		return nil, err
 	}
 	slices.SortFunc(list.Persons, func(x, y PersonSummary) int {
-		if c := cmp.Compare(strings.ToLower(x.DisplayName), strings.ToLower(y.DisplayName)); c != 0 {
+		if c := cmp.Compare(x.sort, y.sort); c != 0 {
 			return c
 		}
 		return cmp.Compare(x.ID, y.ID)
@@ -170,6 +197,7 @@ func summarize(p *engine.Person, primary *engine.PrimaryContractRule, today engi
 		s.Department = c.Department.Label()
 		s.Title = c.Title.Label()
 	}
+	s.sort = strings.ToLower(s.DisplayName)
 	s.search = normalize(strings.Join([]string{s.ID, s.DisplayName, p.Name.GivenName, p.Name.NickName, p.Name.FamilyName, p.Name.FamilyNamePartner, p.ExternalID, s.Email, s.Department, s.Title}, " "))
 	return s
 }

@@ -138,7 +138,9 @@ type SourceConnector interface {
 	// error when ctx is done, or an Invalid error when the source cannot
 	// be read at all (a missing file, a missing key column); the message
 	// names the file and what was expected. Each record passed to emit is
-	// new: emit may keep it.
+	// new: emit may keep it, and values mapped from it may keep its
+	// strings, so a record's values should share memory only with each
+	// other (one string per row is typical), never with a read buffer.
 	Read(ctx context.Context, emit func(rec *RawRecord) error, onError func(*RecordError), progress ReadProgress) error
 	// Describe returns the field names of each record kind, for mapping
 	// editors, without reading whole files.

@@ -32,6 +32,23 @@ func RemoveDiacritics(s string) string {
 	if ascii {
 		return s
 	}
+	// Latin letters, by far the most common, come from a table; anything
+	// else goes through Unicode decomposition.
+	b := make([]byte, 0, len(s))
+	for _, r := range s {
+		switch {
+		case r < utf8.RuneSelf:
+			b = append(b, byte(r))
+		case r < rune(len(latinFold)) && latinFold[r] != "":
+			b = append(b, latinFold[r]...)
+		default:
+			return removeDiacriticsSlow(s)
+		}
+	}
+	return string(b)
+}
+
+func removeDiacriticsSlow(s string) string {
 	t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
 	out, _, err := transform.String(t, foldLetters.Replace(s))
 	if err != nil {
@@ -39,3 +56,15 @@ func RemoveDiacritics(s string) string {
 	}
 	return out
 }
+
+// latinFold holds RemoveDiacritics of each letter up to the end of Latin
+// Extended-B, computed once from the slow path.
+var latinFold = func() []string {
+	fold := make([]string, 0x250)
+	for r := rune(0x80); r < 0x250; r++ {
+		if out := removeDiacriticsSlow(string(r)); out != string(r) || unicode.IsLetter(r) {
+			fold[r] = out
+		}
+	}
+	return fold
+}()

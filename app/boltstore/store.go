@@ -249,3 +249,34 @@ func putJSON(b *bolt.Bucket, key []byte, v any) error {
 	}
 	return b.Put(key, raw)
 }
+
+// Usage is how much room a store takes.
+type Usage struct {
+	// FileBytes is the size of the file on disk, which bbolt grows ahead
+	// of need.
+	FileBytes int64
+	// DataBytes is the size up to the last page in use: what the file
+	// would be without the room bbolt allocates ahead.
+	DataBytes int64
+	// FreeBytes is the part of DataBytes in free pages, reused before the
+	// file grows.
+	FreeBytes int64
+}
+
+// Usage reports the store's size.
+func (s *Store) Usage() (Usage, error) {
+	var u Usage
+	err := s.db.View(func(tx *bolt.Tx) error {
+		u.DataBytes = tx.Size()
+		return nil
+	})
+	if err != nil {
+		return u, err
+	}
+	st := s.db.Stats()
+	u.FreeBytes = int64(st.FreePageN+st.PendingPageN) * int64(s.db.Info().PageSize)
+	if fi, err := os.Stat(s.path); err == nil {
+		u.FileBytes = fi.Size()
+	}
+	return u, nil
+}

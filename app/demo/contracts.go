@@ -27,7 +27,7 @@ func (g *generator) contracts(i int, id identity, cs []contract) []contract {
 	// the longest someone can have worked here: since their 18th birthday,
 	// at most 40 years
 	maxDays := max(30, min(40, age-18)*365)
-	two := r.IntN(100) < 25
+	two := r.IntN(100) < g.opts.TwoContractsPercent
 	consecutive := r.IntN(100) < 40
 	newContract := func() contract {
 		c := contract{dept: g.pickDepartment(), typ: contractType(r, age)}

@@ -77,6 +77,10 @@ type Options struct {
 	// AsOf is the day the data describes: future hires start after it,
 	// leavers left before it. Zero means DefaultAsOf.
 	AsOf engine.Date
+	// TwoContractsPercent is the share of persons with two contracts;
+	// zero means 25. The import benchmark uses 52 for its 300,000
+	// persons with 450,000 contracts.
+	TwoContractsPercent int
 }
 
 // withDefaults fills in the zero members.
@@ -89,6 +93,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.AsOf.IsZero() {
 		o.AsOf = DefaultAsOf
+	}
+	if o.TwoContractsPercent == 0 {
+		o.TwoContractsPercent = 25
 	}
 	return o
 }
@@ -131,6 +138,9 @@ func Generate(outDir string, opts Options) (*Summary, error) {
 	}
 	if opts.Persons > maxPersons {
 		return nil, engine.Errorf(engine.Invalid, "demo data: %d persons is too many; generate at most %d", opts.Persons, maxPersons)
+	}
+	if opts.TwoContractsPercent < 0 || opts.TwoContractsPercent > 100 {
+		return nil, engine.Errorf(engine.Invalid, "demo data: the share of persons with two contracts must be between 0 and 100%%, got %d", opts.TwoContractsPercent)
 	}
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
 		return nil, engine.Wrap(engine.Unavailable, err, "demo data: create folder %s", outDir)

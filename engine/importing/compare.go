@@ -15,8 +15,8 @@ type comparison struct {
 }
 
 // compare encodes the imported persons (sorted by id) on several
-// goroutines and joins them with the source's persons in the latest
-// snapshot. Only new and changed persons keep their encoded record: an
+// goroutines, releasing each from persons as it goes, and joins them with
+// the source's persons in the latest snapshot. Only new and changed persons keep their encoded record: an
 // unchanged person costs nothing in the next snapshot.
 func compare(ctx context.Context, workers int, source string, persons []*engine.Person, index *engine.SnapshotIndex) (*comparison, error) {
 	old := index.Source(source)
@@ -48,6 +48,8 @@ func compare(ctx context.Context, workers int, source string, persons []*engine.
 				if prev, ok := findSorted(old, p.ID); !ok || prev.Ref.Hash != e.Ref.Hash {
 					encoded[i] = append([]byte(nil), buf...)
 				}
+				persons[i] = nil // encoded: let the collector have it
+
 			}
 		}()
 	}

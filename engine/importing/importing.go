@@ -71,7 +71,11 @@ func (im *Importer) Run(ctx context.Context, cfg *engine.Config, src *engine.Sou
 		progress = func(Progress) {}
 	}
 	run := &engine.ImportRun{Source: src.Key, SourceName: src.Name, StartedAt: im.Clock.Now()}
-	res, err := im.read(ctx, cfg, src, conn, progress)
+	latest, index, err := im.latest(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	res, err := im.read(ctx, cfg, src, conn, len(index.Source(src.Key)), progress)
 	if err == nil {
 		err = engine.CheckCanceled(ctx)
 	}
@@ -82,10 +86,6 @@ func (im *Importer) Run(ctx context.Context, cfg *engine.Config, src *engine.Sou
 	run.Errors = res.errors
 	run.Counts.Errors = res.errorCount
 
-	latest, index, err := im.latest(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
 	progress(Progress{Source: src.Key, Phase: PhaseComparing, Total: int64(len(res.persons))})
 	cmp, err := compare(ctx, im.workers(), src.Key, res.persons, index)
 	if err != nil {

@@ -31,38 +31,76 @@ type job struct {
 type result struct {
 	key      string
 	seq      int
-	where    string
+	at       origin
 	person   *engine.Person
 	contract *contractPart
 	dept     *deptPart
 	errs     []engine.RecordError
 }
 
+// origin is where a record starts in its source.
+type origin struct {
+	file string
+	line int
+}
+
+func (o origin) String() string { return (&engine.RawRecord{File: o.file, Line: o.line}).Where() }
+
 type contractPart struct {
-	seq    int
-	where  string
 	c      engine.Contract
 	issues []engine.Issue
 }
 
 type deptPart struct {
-	seq   int
-	where string
-	d     engine.Department
+	seq int
+	at  origin
+	d   engine.Department
 }
 
+// assembly gathers one person key's person record and contracts, which
+// arrive from the mapping goroutines in any order.
 type assembly struct {
+	key       string
 	person    *engine.Person
-	seq       int
-	where     string
-	contracts []contractPart
+	seq       int // of the person record
+	at        origin
+	contracts []engine.Contract
+	cseq      []int // seq of each contract record
+	cat       []origin
+	issues    []engine.Issue
+}
+
+// order returns the position of the assembly's first record.
+func (a *assembly) order() int {
+	if a.person != nil {
+		return a.seq
+	}
+	return slices.Min(a.cseq)
+}
+
+// contractsInOrder returns the contracts in record order, so that equal
+// contracts keep the order of the file whatever order they were mapped in.
+func (a *assembly) contractsInOrder() []engine.Contract {
+	if slices.IsSorted(a.cseq) {
+		return a.contracts
+	}
+	idx := make([]int, len(a.contracts))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortFunc(idx, func(x, y int) int { return cmp.Compare(a.cseq[x], a.cseq[y]) })
+	out := make([]engine.Contract, len(idx))
+	for i, k := range idx {
+		out[i] = a.contracts[k]
+	}
+	return out
 }
 
 const batchSize = 256
 
 // read streams the source through the mapper on several goroutines and
 // assembles persons with their contracts.
-func (im *Importer) read(ctx context.Context, cfg *engine.Config, src *engine.SourceSystem, conn engine.SourceConnector, progress func(Progress)) (*readResult, error) {
+func (im *Importer) read(ctx context.Context, cfg *engine.Config, src *engine.SourceSystem, conn engine.SourceConnector, expected int, progress func(Progress)) (*readResult, error) {
 	fields := engine.NewFields(cfg.Schema)
 	desc, err := conn.Describe(ctx)
 	if err != nil {
@@ -159,7 +197,8 @@ func (im *Importer) read(ctx context.Context, cfg *engine.Config, src *engine.So
 		close(results)
 	}()
 
-	asm := map[string]*assembly{}
+	asm := make(map[string]*assembly, expected)
+	list := make([]*assembly, 0, expected)
 	var depts []deptPart
 	for batch := range results {
 		for i := range batch {
@@ -173,22 +212,26 @@ func (im *Importer) read(ctx context.Context, cfg *engine.Config, src *engine.So
 			}
 			a := asm[r.key]
 			if a == nil {
-				a = &assembly{}
+				a = &assembly{key: r.key}
 				asm[r.key] = a
+				list = append(list, a)
 			}
 			if r.person != nil {
 				switch {
 				case a.person == nil:
-					a.person, a.seq, a.where = r.person, r.seq, r.where
+					a.person, a.seq, a.at = r.person, r.seq, r.at
 				case r.seq < a.seq:
-					addErrs(duplicateKey(r.key, a.where, r.where))
-					a.person, a.seq, a.where = r.person, r.seq, r.where
+					addErrs(duplicateKey(r.key, a.at, r.at))
+					a.person, a.seq, a.at = r.person, r.seq, r.at
 				default:
-					addErrs(duplicateKey(r.key, r.where, a.where))
+					addErrs(duplicateKey(r.key, r.at, a.at))
 				}
 			}
-			if r.contract != nil {
-				a.contracts = append(a.contracts, *r.contract)
+			if c := r.contract; c != nil {
+				a.contracts = append(a.contracts, c.c)
+				a.cseq = append(a.cseq, r.seq)
+				a.cat = append(a.cat, r.at)
+				a.issues = append(a.issues, c.issues...)
 			}
 		}
 	}
@@ -201,12 +244,17 @@ func (im *Importer) read(ctx context.Context, cfg *engine.Config, src *engine.So
 
 	res := &readResult{}
 	res.counts.Records = records
-	byID := make(map[string]string, len(asm))
-	res.persons = make([]*engine.Person, 0, len(asm))
-	for key, a := range asm {
+	asm = nil
+	// decide duplicates in file order, so the first record always wins
+	slices.SortFunc(list, func(x, y *assembly) int { return cmp.Compare(x.order(), y.order()) })
+	byID := make(map[string]origin, len(list))
+	res.persons = make([]*engine.Person, 0, len(list))
+	for _, a := range list {
 		if a.person == nil {
-			for _, c := range a.contracts {
-				errs = append(errs, engine.RecordError{Person: key, Message: fmt.Sprintf("%s: the contract belongs to person key %q, but no person has that key; the contract is ignored", c.where, key)})
+			for i := range a.contracts {
+				at := a.cat[i]
+				errs = append(errs, engine.RecordError{File: at.file, Line: at.line, Person: a.key,
+					Message: fmt.Sprintf("the contract belongs to person key %q, but no person has that key; the contract is ignored", a.key)})
 			}
 			continue
 		}
@@ -215,18 +263,17 @@ func (im *Importer) read(ctx context.Context, cfg *engine.Config, src *engine.So
 			continue // reported by the mapper
 		}
 		if other, dup := byID[p.ID]; dup {
-			errs = append(errs, engine.RecordError{Person: key, Field: "ExternalId", Message: fmt.Sprintf("%s: ExternalId %q is also the ExternalId of the person at %s; this person is ignored", a.where, p.ExternalID, other)})
+			errs = append(errs, engine.RecordError{File: a.at.file, Line: a.at.line, Person: a.key, Field: "ExternalId",
+				Message: fmt.Sprintf("ExternalId %q is also the ExternalId of the person at %s; this person is ignored", p.ExternalID, other)})
 			continue
 		}
-		byID[p.ID] = a.where
-		slices.SortFunc(a.contracts, func(x, y contractPart) int { return cmp.Compare(x.seq, y.seq) })
-		for _, c := range a.contracts {
-			p.Contracts = append(p.Contracts, c.c)
-			p.Issues = append(p.Issues, c.issues...)
-		}
+		byID[p.ID] = a.at
+		p.Contracts = a.contractsInOrder()
+		p.Issues = append(p.Issues, a.issues...)
 		engine.CanonicalizePerson(p)
 		res.persons = append(res.persons, p)
 	}
+	list = nil
 	slices.SortFunc(res.persons, func(a, b *engine.Person) int { return cmp.Compare(a.ID, b.ID) })
 	for _, p := range res.persons {
 		res.counts.Persons++
@@ -240,13 +287,14 @@ func (im *Importer) read(ctx context.Context, cfg *engine.Config, src *engine.So
 	}
 
 	slices.SortFunc(depts, func(a, b deptPart) int { return cmp.Compare(a.seq, b.seq) })
-	seenDept := map[string]string{}
+	seenDept := map[string]origin{}
 	for _, d := range depts {
 		if first, dup := seenDept[d.d.ExternalID]; dup {
-			errs = append(errs, engine.RecordError{Field: "ExternalId", Message: fmt.Sprintf("%s: department %q is also at %s; this one is ignored", d.where, d.d.ExternalID, first)})
+			errs = append(errs, engine.RecordError{File: d.at.file, Line: d.at.line, Field: "ExternalId",
+				Message: fmt.Sprintf("department %q is also at %s; this one is ignored", d.d.ExternalID, first)})
 			continue
 		}
-		seenDept[d.d.ExternalID] = d.where
+		seenDept[d.d.ExternalID] = d.at
 		res.departments = append(res.departments, d.d)
 	}
 	slices.SortFunc(res.departments, func(a, b engine.Department) int { return cmp.Compare(a.ExternalID, b.ExternalID) })
@@ -272,23 +320,24 @@ func appendLocked(mu *sync.Mutex, dst, src []engine.RecordError) []engine.Record
 	return append(dst, src...)
 }
 
-func duplicateKey(key, ignored, kept string) engine.RecordError {
-	return engine.RecordError{Person: key, Message: fmt.Sprintf("%s: person key %q is also at %s; this record is ignored", ignored, key, kept)}
+func duplicateKey(key string, ignored, kept origin) engine.RecordError {
+	return engine.RecordError{File: ignored.file, Line: ignored.line, Person: key,
+		Message: fmt.Sprintf("person key %q is also at %s; this record is ignored", key, kept)}
 }
 
 // mapJob maps one raw record into its parts.
 func mapJob(s *mapping.Session, j job) result {
 	rec := j.rec
-	where := rec.Where()
+	at := origin{rec.File, rec.Line}
 	if rec.Kind == engine.RecordDepartment {
 		d, errs := s.Department(rec)
 		r := result{seq: j.seq, errs: errs}
 		if d.ExternalID != "" {
-			r.dept = &deptPart{seq: j.seq, where: where, d: d}
+			r.dept = &deptPart{seq: j.seq, at: at, d: d}
 		}
 		return r
 	}
-	r := result{key: rec.PersonKey, seq: j.seq, where: where}
+	r := result{key: rec.PersonKey, seq: j.seq, at: at}
 	if j.person {
 		p, errs := s.Person(rec)
 		r.person = p
@@ -296,7 +345,7 @@ func mapJob(s *mapping.Session, j job) result {
 	}
 	if j.contract {
 		c, issues, errs := s.Contract(rec)
-		r.contract = &contractPart{seq: j.seq, where: where, c: c, issues: issues}
+		r.contract = &contractPart{c: c, issues: issues}
 		r.errs = append(r.errs, errs...)
 	}
 	return r

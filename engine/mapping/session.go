@@ -22,7 +22,9 @@ type Session struct {
 	vm  *goja.Runtime
 	src *sourceObject
 
-	// guard the interrupt timer against firing into the next call
+	// the interrupt timer, reused for every call, and the guard that
+	// keeps it from firing into the next call
+	timer   *time.Timer
 	mu      sync.Mutex
 	running bool
 }
@@ -107,15 +109,19 @@ func (s *Session) run(sn *snippet, rec *engine.RawRecord) (goja.Value, error) {
 	s.mu.Lock()
 	s.running = true
 	s.mu.Unlock()
-	timer := time.AfterFunc(s.m.timeLimit, func() {
-		s.mu.Lock()
-		if s.running {
-			vm.Interrupt(errTimeout)
-		}
-		s.mu.Unlock()
-	})
+	if s.timer == nil {
+		s.timer = time.AfterFunc(s.m.timeLimit, func() {
+			s.mu.Lock()
+			if s.running {
+				vm.Interrupt(errTimeout)
+			}
+			s.mu.Unlock()
+		})
+	} else {
+		s.timer.Reset(s.m.timeLimit)
+	}
 	v, err := vm.RunProgram(sn.program)
-	timer.Stop()
+	s.timer.Stop()
 	s.mu.Lock()
 	s.running = false
 	s.mu.Unlock()
@@ -148,7 +154,7 @@ func (s *Session) value(c *compiled, rec *engine.RawRecord) (engine.Value, error
 		return c.fixed, nil
 	case engine.MapField:
 		raw, _ := rec.Get(c.Value)
-		v, err := s.m.convertText(c.def, strings.Clone(strings.TrimSpace(raw)))
+		v, err := s.m.convertText(c.def, strings.TrimSpace(raw))
 		if err != nil {
 			return v, fmt.Errorf("source field %q: %v", c.Value, err)
 		}
@@ -197,7 +203,7 @@ func (s *Session) fromJS(def engine.FieldDef, v goja.Value) (engine.Value, error
 		}
 		return empty, fmt.Errorf("expected a %s, got a date", def.Type)
 	case string:
-		return s.m.convertText(def, strings.Clone(strings.TrimSpace(x)))
+		return s.m.convertText(def, strings.TrimSpace(x))
 	default:
 		return empty, fmt.Errorf("expected a %s, got %s", def.Type, v.String())
 	}
@@ -230,13 +236,13 @@ func (s *Session) Person(rec *engine.RawRecord) (*engine.Person, []engine.Record
 		}
 		if err != nil {
 			errs = append(errs, recordError(rec, c, err))
-			p.Issues = append(p.Issues, engine.Issue{Field: c.Field, Message: errs[len(errs)-1].Error(), Blocking: c.Required})
+			p.Issues = append(p.Issues, issue(c, "", err))
 			continue
 		}
 		c.setP(p, v)
 	}
 	if s.m.keyIsExternalID {
-		p.ExternalID = strings.Clone(rec.PersonKey)
+		p.ExternalID = rec.PersonKey
 	}
 	if p.ExternalID == "" {
 		err := engine.RecordError{File: rec.File, Line: rec.Line, Field: "ExternalId", Person: rec.PersonKey, Message: "the person's ExternalId is empty; the person cannot be imported", Blocking: true}
@@ -270,7 +276,7 @@ func (s *Session) Contract(rec *engine.RawRecord) (engine.Contract, []engine.Iss
 	for i, cm := range failed {
 		re := recordError(rec, cm, causes[i])
 		errs = append(errs, re)
-		issues = append(issues, engine.Issue{Field: cm.Field, Contract: c.ExternalID, Message: re.Error(), Blocking: cm.Required})
+		issues = append(issues, issue(cm, c.ExternalID, causes[i]))
 	}
 	return c, issues, errs
 }
@@ -301,6 +307,17 @@ func errRequiredEmpty(c *compiled) error {
 	default:
 		return errors.New("required, but the mapping gave no value")
 	}
+}
+
+// issue records a mapping problem on the person. Unlike the record error
+// it names no file or line, so that a row moving in the file does not
+// change the person.
+func issue(c *compiled, contract string, err error) engine.Issue {
+	msg := c.Field + ": " + err.Error()
+	if contract != "" {
+		msg = fmt.Sprintf("contract %s, %s", contract, msg)
+	}
+	return engine.Issue{Field: c.Field, Contract: contract, Message: msg, Blocking: c.Required}
 }
 
 func recordError(rec *engine.RawRecord, c *compiled, err error) engine.RecordError {

@@ -74,6 +74,7 @@ func (r *runner) demoCmd() *cobra.Command {
 	gen.Flags().IntVar(&opts.Persons, "persons", 1000, "number of persons")
 	gen.Flags().StringVar(&out, "out", "", "folder to write the files to")
 	gen.Flags().Uint64Var(&opts.Seed, "seed", 0, "random seed (0: the default seed)")
+	gen.Flags().IntVar(&opts.TwoContractsPercent, "two-contracts", 25, "percentage of persons with two contracts")
 	gen.Flags().StringVar(&asOf, "as-of", "", "the date hires, leavers and future hires are relative to (yyyy-mm-dd; default 2027-01-01)")
 	cmd.AddCommand(gen)
 	return cmd

@@ -1,0 +1,252 @@
+package app_test
+
+import (
+	"bufio"
+	"context"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"provisio/app"
+	"provisio/app/demo"
+	"provisio/engine"
+)
+
+// The scale DESIGN.md asks for: 300,000 persons with 450,000 contracts.
+const (
+	benchPersons      = 300_000
+	benchTwoContracts = 52
+)
+
+var (
+	benchOnce sync.Once
+	benchDir  string
+	benchSum  *demo.Summary
+	benchErr  error
+)
+
+// benchData generates the benchmark's HR export once per process.
+func benchData(b *testing.B) (string, *demo.Summary) {
+	b.Helper()
+	benchOnce.Do(func() {
+		benchDir, benchErr = os.MkdirTemp("", "provisio-bench-")
+		if benchErr == nil {
+			benchSum, benchErr = demo.Generate(benchDir, demo.Options{Persons: benchPersons, TwoContractsPercent: benchTwoContracts})
+		}
+	})
+	if benchErr != nil {
+		b.Fatal(benchErr)
+	}
+	return benchDir, benchSum
+}
+
+// openBench opens a new workspace configured for the benchmark data.
+func openBench(b *testing.B, data string) *app.App {
+	b.Helper()
+	a, err := app.Open(filepath.Join(b.TempDir(), "ws"), app.Options{Clock: engine.FixedClock(day)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	f, err := os.Open(filepath.Join(data, "config.json"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := a.ImportConfig(context.Background(), f, "config.json", data); err != nil {
+		b.Fatal(err)
+	}
+	return a
+}
+
+// resetPeakRSS starts a new measurement of the process's peak resident
+// memory (Linux: writing 5 to clear_refs resets VmHWM).
+func resetPeakRSS() bool {
+	debug.FreeOSMemory()
+	return os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) == nil
+}
+
+// peakRSS returns the peak resident memory since the last reset, in bytes.
+func peakRSS() int64 {
+	f, err := os.Open("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+			return kb * 1024
+		}
+	}
+	return 0
+}
+
+// BenchmarkImport300k imports 300,000 persons with 450,000 contracts from
+// CSV into an empty workspace: read, map (with a JavaScript display name),
+// compare and commit the first snapshot. Target: at most 10 s and 1.5 GiB
+// peak memory on 2 cores.
+func BenchmarkImport300k(b *testing.B) {
+	data, sum := benchData(b)
+	b.ResetTimer()
+	var peak int64
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		a := openBench(b, data)
+		measured := resetPeakRSS()
+		b.StartTimer()
+		outcomes, err := a.RunImport(context.Background(), nil, nil)
+		b.StopTimer()
+		if err != nil {
+			b.Fatal(err)
+		}
+		if measured {
+			peak = max(peak, peakRSS())
+		}
+		if got := outcomes[0].Snapshot.Persons; got != sum.Persons {
+			b.Fatalf("snapshot has %d persons, want %d", got, sum.Persons)
+		}
+		a.Close()
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(sum.Persons), "persons")
+	b.ReportMetric(float64(sum.Contracts), "contracts")
+	b.ReportMetric(float64(peak)/(1<<20), "peak-RSS-MiB")
+}
+
+// BenchmarkReimport1Percent imports the benchmark data, changes 1% of the
+// persons (their family name) and imports again. It reports the time of
+// the second import and how much the store grew, against the size of the
+// first snapshot. Target: growth at most 2% of a full snapshot.
+func BenchmarkReimport1Percent(b *testing.B) {
+	data, sum := benchData(b)
+	changed := filepath.Join(b.TempDir(), "changed")
+	if err := os.MkdirAll(changed, 0o700); err != nil {
+		b.Fatal(err)
+	}
+	n := changeFamilyNames(b, filepath.Join(data, "persons.csv"), filepath.Join(changed, "persons.csv"), 100)
+	b.ResetTimer()
+	var growth, first float64
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		a := openBench(b, data)
+		ctx := context.Background()
+		if _, err := a.RunImport(ctx, nil, nil); err != nil {
+			b.Fatal(err)
+		}
+		before, err := a.StoreUsage()
+		if err != nil {
+			b.Fatal(err)
+		}
+		cfg, _ := a.Config(ctx)
+		src := cfg.SourceSystems[0]
+		src.Settings["personsFile"] = filepath.Join(changed, "persons.csv")
+		if _, err := a.SaveSourceSystem(ctx, src, src.Key); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		outcomes, err := a.RunImport(ctx, nil, nil)
+		b.StopTimer()
+		if err != nil {
+			b.Fatal(err)
+		}
+		if c := outcomes[0].Run.Counts.Changed; c != n {
+			b.Fatalf("%d persons changed, want %d", c, n)
+		}
+		after, err := a.StoreUsage()
+		if err != nil {
+			b.Fatal(err)
+		}
+		first = float64(before.DataBytes)
+		growth = float64(after.DataBytes - before.DataBytes)
+		a.Close()
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(n), "changed-persons")
+	b.ReportMetric(first/(1<<20), "snapshot-MiB")
+	b.ReportMetric(growth/(1<<20), "growth-MiB")
+	b.ReportMetric(100*growth/first, "growth-%")
+	_ = sum
+}
+
+// changeFamilyNames copies a persons file, changing the family name of
+// every nth person, and returns how many it changed.
+func changeFamilyNames(b *testing.B, from, to string, every int) int {
+	b.Helper()
+	raw, err := os.ReadFile(from)
+	if err != nil {
+		b.Fatal(err)
+	}
+	lines := strings.Split(string(raw), "\n")
+	n := 0
+	for i := 1; i < len(lines); i++ {
+		if i%every != 0 || lines[i] == "" {
+			continue
+		}
+		fields := strings.Split(lines[i], ";")
+		if len(fields) < 6 {
+			continue
+		}
+		fields[5] = fields[5] + "-Changed"
+		lines[i] = strings.Join(fields, ";")
+		n++
+	}
+	if err := os.WriteFile(to, []byte(strings.Join(lines, "\n")), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	return n
+}
+
+// BenchmarkPersonSearch300k filters 300,000 persons by a two-word query
+// as the persons screen does on every keystroke.
+func BenchmarkPersonSearch300k(b *testing.B) {
+	data, _ := benchData(b)
+	a := openBench(b, data)
+	defer a.Close()
+	ctx := context.Background()
+	if _, err := a.RunImport(ctx, nil, nil); err != nil {
+		b.Fatal(err)
+	}
+	list, err := a.Persons(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	// a given name and the start of a family name, as people type them
+	queries := make([]string, 64)
+	for i := range queries {
+		words := strings.Fields(list.Persons[(i*7919)%len(list.Persons)].DisplayName)
+		last := words[len(words)-1]
+		queries[i] = strings.ToLower(words[0] + " " + last[:min(4, len(last))])
+	}
+	b.ResetTimer()
+	hits := 0
+	for i := 0; i < b.N; i++ {
+		hits += len(list.Filter(app.PersonFilter{Query: queries[i%len(queries)]}))
+	}
+	b.ReportMetric(float64(hits)/float64(b.N), "hits/op")
+}
+
+// BenchmarkLoadPersons300k builds the persons list of a 300,000-person
+// snapshot, as the persons screen does once per snapshot.
+func BenchmarkLoadPersons300k(b *testing.B) {
+	data, _ := benchData(b)
+	a := openBench(b, data)
+	defer a.Close()
+	ctx := context.Background()
+	if _, err := a.RunImport(ctx, nil, nil); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		a.Invalidate()
+		b.StartTimer()
+		if _, err := a.Persons(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
