@@ -57,6 +57,15 @@ type App struct {
 	persons *PersonList // cache for the latest snapshot
 }
 
+// OpenExisting opens the workspace in folder dir, which must exist: a
+// mistyped folder is an error rather than a new, empty workspace.
+func OpenExisting(dir string, opts Options) (*App, error) {
+	if _, err := os.Stat(filepath.Join(dir, boltstore.FileName)); err != nil {
+		return nil, engine.Errorf(engine.NotFound, "there is no workspace in %s: make one with `provisio --workspace %s demo` or `config import`, or open the folder in the app", dir, dir)
+	}
+	return Open(dir, opts)
+}
+
 // Open opens the workspace in folder dir, creating it when needed.
 func Open(dir string, opts Options) (*App, error) {
 	abs, err := filepath.Abs(dir)

@@ -3,8 +3,10 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -226,11 +228,14 @@ func ReadConfigFile(r io.Reader, name string) (*engine.Config, error) {
 	if err != nil {
 		return nil, engine.Wrap(engine.Invalid, err, "read %s", name)
 	}
+	if strings.TrimSpace(string(raw)) == "" {
+		return nil, engine.Errorf(engine.Invalid, "%s: the file is empty; expected a Provisio configuration (JSON)", name)
+	}
 	var f engine.ConfigFile
 	dec := json.NewDecoder(strings.NewReader(string(raw)))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&f); err != nil {
-		return nil, engine.Errorf(engine.Invalid, "%s: %s", name, jsonProblem(raw, err))
+		return nil, engine.Errorf(engine.Invalid, "%s: %s", name, jsonProblem(raw, dec.InputOffset(), err))
 	}
 	if f.Format != engine.ConfigFormat {
 		return nil, engine.Errorf(engine.Invalid, "%s: not a Provisio configuration file (expected \"format\": %q)", name, engine.ConfigFormat)
@@ -248,20 +253,40 @@ func ReadConfigFile(r io.Reader, name string) (*engine.Config, error) {
 }
 
 // jsonProblem turns a JSON decoding error into a message with a line
-// number.
-func jsonProblem(raw []byte, err error) string {
-	offset := int64(-1)
-	switch e := err.(type) {
-	case *json.SyntaxError:
-		offset = e.Offset
-	case *json.UnmarshalTypeError:
-		offset = e.Offset
-		return fmt.Sprintf("line %d: field %q: expected %s, got a JSON %s", lineOf(raw, offset), e.Field, e.Type.String(), e.Value)
+// number and words instead of Go types. at is where the decoder stopped.
+func jsonProblem(raw []byte, at int64, err error) string {
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syntax):
+		return fmt.Sprintf("line %d: %s", lineOf(raw, syntax.Offset), strings.TrimPrefix(syntax.Error(), "json: "))
+	case errors.As(err, &typ):
+		return fmt.Sprintf("line %d: %q should be %s, not a JSON %s", lineOf(raw, typ.Offset), typ.Field, jsonKind(typ.Type.Kind()), typ.Value)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return "the file ends too early: a bracket or quote is not closed"
 	}
-	if offset >= 0 {
-		return fmt.Sprintf("line %d: %v", lineOf(raw, offset), err)
+	msg := strings.TrimPrefix(err.Error(), "json: ")
+	if strings.HasPrefix(msg, "unknown field") {
+		return fmt.Sprintf("line %d: %s; see docs/CONFIG.md for the fields a configuration has", lineOf(raw, at), msg)
 	}
-	return err.Error()
+	return fmt.Sprintf("line %d: %s", lineOf(raw, at), msg)
+}
+
+func jsonKind(k reflect.Kind) string {
+	switch k {
+	case reflect.String:
+		return "text"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64, reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a whole number"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		return "a list"
+	default:
+		return "an object"
+	}
 }
 
 func lineOf(raw []byte, offset int64) int {

@@ -208,7 +208,11 @@ type ThresholdBreach struct {
 }
 
 func (b ThresholdBreach) String() string {
-	return fmt.Sprintf("%d persons %s (%s%%), limit: %s", b.Count, b.What, trimFloat(round1(b.Percent)), b.Limit)
+	persons := "persons"
+	if b.Count == 1 {
+		persons = "person"
+	}
+	return fmt.Sprintf("%d %s %s (%s%%), limit: %s", b.Count, persons, b.What, trimFloat(round1(b.Percent)), b.Limit)
 }
 
 // CheckImportThresholds returns the thresholds that counts exceed. previous

@@ -93,14 +93,24 @@ func (r *runner) workspaceDir() string {
 	return app.DefaultWorkspace()
 }
 
-// open opens the workspace for a command.
+// open opens the workspace for a command, which must exist.
 func (r *runner) open() (*app.App, error) {
-	return app.Open(r.workspaceDir(), r.env.Options)
+	return app.OpenExisting(r.workspaceDir(), r.env.Options)
 }
 
 // withApp runs fn on the open workspace and closes it.
 func (r *runner) withApp(fn func(a *app.App) error) error {
 	a, err := r.open()
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	return fn(a)
+}
+
+// withNewApp is withApp for commands that may create the workspace.
+func (r *runner) withNewApp(fn func(a *app.App) error) error {
+	a, err := app.Open(r.workspaceDir(), r.env.Options)
 	if err != nil {
 		return err
 	}

@@ -262,8 +262,27 @@ func TestPersonsJSONIsAnArrayOfPersons(t *testing.T) {
 	assert.Len(t, allPersons(t, ws), 300, "--limit 0 lists every person")
 }
 
-func TestPersonsOnAWorkspaceWithoutSnapshotsSaysToImport(t *testing.T) {
+// emptyWorkspace makes a workspace with nothing in it.
+func emptyWorkspace(t *testing.T) string {
+	t.Helper()
 	ws := filepath.Join(t.TempDir(), "ws")
+	a, err := app.Open(ws, app.Options{})
+	require.NoError(t, err)
+	require.NoError(t, a.Close())
+	return ws
+}
+
+func TestAMistypedWorkspaceIsAnErrorNotANewWorkspace(t *testing.T) {
+	ws := filepath.Join(t.TempDir(), "no-such-ws")
+	for _, args := range [][]string{{"persons"}, {"snapshots"}, {"imports"}, {"import"}, {"config", "export"}} {
+		r := runFails(t, cli.ExitError, ws, args...)
+		assert.Contains(t, r.stderr, "there is no workspace in "+ws)
+	}
+	assert.NoDirExists(t, ws, "nothing was created")
+}
+
+func TestPersonsOnAWorkspaceWithoutSnapshotsSaysToImport(t *testing.T) {
+	ws := emptyWorkspace(t)
 
 	r := runOK(t, ws, "persons")
 
@@ -693,7 +712,7 @@ func TestImportOfAnUnknownSourceListsTheAvailableKeys(t *testing.T) {
 }
 
 func TestImportWithoutSourceSystemsSaysToAddOne(t *testing.T) {
-	ws := filepath.Join(t.TempDir(), "ws")
+	ws := emptyWorkspace(t)
 
 	r := runFails(t, cli.ExitError, ws, "import")
 

@@ -26,7 +26,7 @@ func (r *runner) demoCmd() *cobra.Command {
 			"its demo-data folder, a source system for them, and a first import.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return r.withApp(func(a *app.App) error {
+			return r.withNewApp(func(a *app.App) error {
 				ctx, cancel := interruptible(cmd.Context())
 				defer cancel()
 				outcomes, err := a.CreateDemo(ctx, r.progress())
@@ -116,7 +116,7 @@ func (r *runner) configCmd() *cobra.Command {
 			}
 			defer f.Close()
 			dir, _ := filepath.Abs(filepath.Dir(args[0]))
-			return r.withApp(func(a *app.App) error {
+			return r.withNewApp(func(a *app.App) error {
 				cfg, err := a.ImportConfig(cmd.Context(), f, args[0], dir)
 				if err != nil {
 					return err
