@@ -218,5 +218,5 @@ func TestCheckImportThresholds(t *testing.T) {
 
 func TestThresholdBreachString(t *testing.T) {
 	b := engine.ThresholdBreach{What: "removed", Count: 1, Percent: 100.0 / 3, Limit: "more than 5%"}
-	assert.Equal(t, "1 persons removed (33.3%), limit: more than 5%", b.String())
+	assert.Equal(t, "1 person removed (33.3%), limit: more than 5%", b.String())
 }
