@@ -37,6 +37,7 @@ const (
 	ScreenSources   = "sources"
 	ScreenImports   = "imports"
 	ScreenPersons   = "persons"
+	ScreenSettings  = "settings"
 )
 
 type navItem struct {
@@ -52,6 +53,7 @@ var navItems = []navItem{
 	{ScreenSources, "Source systems", theme.StorageIcon},
 	{ScreenImports, "Imports & snapshots", theme.HistoryIcon},
 	{ScreenPersons, "Persons", theme.AccountIcon},
+	{ScreenSettings, "Settings", theme.SettingsIcon},
 }
 
 // Window is Provisio's main window.
@@ -68,6 +70,7 @@ type Window struct {
 	sources   *sourcesScreen
 	imports   *importsScreen
 	persons   *personsScreen
+	settings  *settingsScreen
 }
 
 // NewWindow builds the main window's content into win for the workspace a.
@@ -81,6 +84,7 @@ func newWindow(a *app.App, win fyne.Window, j *jobs) *Window {
 	w.sources = newSourcesScreen(w)
 	w.imports = newImportsScreen(w)
 	w.persons = newPersonsScreen(w)
+	w.settings = newSettingsScreen(w)
 	w.content = container.NewStack()
 	w.nav = widget.NewList(
 		func() int { return len(navItems) },
@@ -130,6 +134,8 @@ func (w *Window) screen(name string) screen {
 		return w.imports
 	case ScreenPersons:
 		return w.persons
+	case ScreenSettings:
+		return w.settings
 	default:
 		return w.dashboard
 	}

@@ -465,3 +465,51 @@ func TestSnapshotsAreComparedFieldByField(t *testing.T) {
 }
 
 var _ = container.NewVBox
+
+func TestSettingsAddCustomFieldsAndTheyCannotBeRemovedWhileMapped(t *testing.T) {
+	h := newHarness(t, true)
+	h.w.Show(ScreenSettings)
+	h.wait()
+	s := h.w.settings
+	require.Len(t, s.personFields.rows, 1, "the demo declares PreferredLanguage")
+
+	test.Tap(button(s.root, "Add custom field"))
+	r := s.personFields.rows[1]
+	r.name.SetText("EmployeeType")
+	r.typ.SetSelected("text")
+	test.Tap(button(s.root, "Save custom fields"))
+	h.wait()
+	assert.False(t, s.schemaProblem.Visible())
+	cfg, err := h.app.Config(context.Background())
+	require.NoError(t, err)
+	require.Len(t, cfg.Schema.PersonFields, 2)
+	assert.Equal(t, "EmployeeType", cfg.Schema.PersonFields[1].Name)
+
+	// PreferredLanguage is mapped by the demo source: removing it is refused
+	s.personFields.set(nil)
+	test.Tap(button(s.root, "Save custom fields"))
+	h.wait()
+	require.True(t, s.schemaProblem.Visible())
+	assert.Contains(t, s.schemaProblem.Text, "Custom.PreferredLanguage")
+	cfg, _ = h.app.Config(context.Background())
+	assert.Len(t, cfg.Schema.PersonFields, 2, "nothing changed")
+}
+
+func TestSettingsChangeThePrimaryContractOrdering(t *testing.T) {
+	h := newHarness(t, true)
+	h.w.Show(ScreenSettings)
+	h.wait()
+	o := h.w.settings.order
+	require.Len(t, o.rows, 6)
+	o.set(engine.PrimaryContractOrder{Criteria: []engine.SortCriterion{{Field: "StartDate"}}})
+	test.Tap(button(h.w.settings.root, "Save ordering"))
+	h.wait()
+	cfg, err := h.app.Config(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, []engine.SortCriterion{{Field: "StartDate"}}, cfg.PrimaryContract.Criteria)
+
+	o.set(engine.PrimaryContractOrder{Criteria: []engine.SortCriterion{{Field: ""}}})
+	test.Tap(button(h.w.settings.root, "Save ordering"))
+	h.wait()
+	assert.True(t, h.w.settings.orderProblem.Visible(), "a step without a field is explained")
+}

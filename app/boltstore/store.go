@@ -190,12 +190,16 @@ func (s *Store) migrate(ms []migration) error {
 
 // LoadConfig returns the configuration, or the default one.
 func (s *Store) LoadConfig(ctx context.Context) (*engine.Config, error) {
-	c := engine.DefaultConfig()
+	var c *engine.Config
 	err := s.db.View(func(tx *bolt.Tx) error {
 		raw := tx.Bucket(bucketConfig).Get(keyConfig)
 		if raw == nil {
+			c = engine.DefaultConfig()
 			return nil
 		}
+		// into a zero value: decoding into the defaults would keep default
+		// fields the stored JSON leaves out (omitempty)
+		c = &engine.Config{}
 		return json.Unmarshal(raw, c)
 	})
 	if err != nil {

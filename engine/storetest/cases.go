@@ -53,6 +53,16 @@ func testConfig(t *testing.T, h *harness) {
 	c, err = h.s.LoadConfig(h.ctx)
 	require.NoError(t, err)
 	require.Equal(t, cfg, c, "SaveConfig replaces the configuration")
+
+	// fields that JSON leaves out (false, empty) come back as saved, not
+	// as the defaults
+	cfg.PrimaryContract = engine.PrimaryContractOrder{Criteria: []engine.SortCriterion{{Field: "StartDate"}, {Field: "Title.Code"}}}
+	cfg.SourceSystems[0].Disabled = false
+	require.NoError(t, h.s.SaveConfig(h.ctx, cfg))
+	h.reopen()
+	c, err = h.s.LoadConfig(h.ctx)
+	require.NoError(t, err)
+	require.Equal(t, cfg, c, "ascending criteria stay ascending")
 }
 
 func testFirstImport(t *testing.T, h *harness) {
