@@ -6,8 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"reflect"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 
