@@ -32,7 +32,8 @@ type SnapshotDiff struct {
 	Changed []DiffEntry `json:"changed"`
 }
 
-// DiffSnapshots compares snapshot from with snapshot to.
+// DiffSnapshots compares snapshot from with snapshot to. From 0 means
+// before the first snapshot: everyone in to is added.
 func (a *App) DiffSnapshots(ctx context.Context, from, to uint64) (*SnapshotDiff, error) {
 	oldIdx, err := a.snapshotIndex(ctx, from)
 	if err != nil {
@@ -57,6 +58,9 @@ func (a *App) DiffSnapshots(ctx context.Context, from, to uint64) (*SnapshotDiff
 }
 
 func (a *App) snapshotIndex(ctx context.Context, n uint64) (*engine.SnapshotIndex, error) {
+	if n == 0 {
+		return &engine.SnapshotIndex{}, nil
+	}
 	if _, err := a.store.FindSnapshot(ctx, n); err != nil {
 		return nil, err
 	}
@@ -66,6 +70,9 @@ func (a *App) snapshotIndex(ctx context.Context, n uint64) (*engine.SnapshotInde
 // names reads the display names of the given persons.
 func (a *App) names(ctx context.Context, idx *engine.SnapshotIndex, ids []string) ([]DiffEntry, error) {
 	out := make([]DiffEntry, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
 	refs := make([]engine.RecordRef, len(ids))
 	for i, id := range ids {
 		e, _ := idx.Find(id)

@@ -50,7 +50,7 @@ func newDashboardScreen(w *Window) *dashboardScreen {
 	s.sources.Wrapping = fyne.TextWrapWord
 	s.attention = container.NewVBox()
 	s.asOf = widget.NewLabel("")
-	s.asOf.Importance = widget.LowImportance
+	s.asOf.SizeName = theme.SizeNameCaptionText
 
 	runImport := widget.NewButtonWithIcon("Run import", theme.MediaPlayIcon(), func() {
 		s.w.Show(ScreenImports)
@@ -59,7 +59,7 @@ func newDashboardScreen(w *Window) *dashboardScreen {
 	runImport.Importance = widget.HighImportance
 	header := container.NewBorder(nil, nil,
 		container.NewVBox(widget.NewLabelWithStyle("Dashboard", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), s.asOf),
-		container.NewHBox(runImport, widget.NewButtonWithIcon("", theme.ViewRefreshIcon(), s.refresh)))
+		container.NewVBox(container.NewHBox(runImport, widget.NewButtonWithIcon("", theme.ViewRefreshIcon(), s.refresh))))
 	cards := container.NewGridWithColumns(2,
 		widget.NewCard("Persons", "", container.NewVBox(s.total, statusBox)),
 		widget.NewCard("Needs attention", "", s.attention),

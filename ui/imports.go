@@ -47,7 +47,7 @@ func newImportsScreen(w *Window) *importsScreen {
 	s.source.SetSelected(allSources)
 	s.run = widget.NewButtonWithIcon("Run import", theme.MediaPlayIcon(), func() { s.runImport(s.selectedSources()) })
 	s.run.Importance = widget.HighImportance
-	cols := []column{{"Import", 60}, {"Source", 130}, {"Started", 140}, {"Status", 90}, {"Persons", 80}, {"Added", 65}, {"Removed", 75}, {"Changed", 75}, {"Blocked", 70}, {"Problems", 75}, {"Snapshot", 75}}
+	cols := []column{{"Import", 70}, {"Source", 140}, {"Started", 150}, {"Status", 100}, {"Persons", 90}, {"Added", 80}, {"Removed", 90}, {"Changed", 90}, {"Blocked", 85}, {"Problems", 95}, {"Snapshot", 95}}
 	s.table = newTable(cols, func() int { return len(s.runs) }, func(row, col int) string {
 		r := &s.runs[row]
 		c := r.Counts
@@ -129,6 +129,9 @@ func (s *importsScreen) refresh() {
 				s.source.SetSelected(allSources)
 			}
 			s.table.Refresh()
+			if s.selected == 0 && len(runs) > 0 {
+				s.selected = runs[0].ID
+			}
 			if s.selected != 0 {
 				s.openImport(s.selected)
 			}

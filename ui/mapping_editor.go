@@ -78,9 +78,7 @@ func newMappingEditor(level engine.Level, defs []engine.FieldDef, rows []engine.
 		m.addRow(engine.FieldMapping{Type: engine.MapField})
 		m.onChange()
 	})
-	help := widget.NewLabel(m.help())
-	help.Wrapping = fyne.TextWrapWord
-	help.Importance = widget.LowImportance
+	help := helpLabel(m.help())
 	m.root = container.NewVBox(m.box, container.NewHBox(add), help)
 	m.onChange = onChange // after the rows exist: filling them in is no change
 	return m
@@ -229,7 +227,7 @@ func newMappingPreview(e *sourceEditor) *mappingPreview {
 	body := container.NewVBox(p.issues,
 		widget.NewCard("", "Mapped person", p.mapped),
 		widget.NewCard("", "Source record", p.raw))
-	p.root = container.NewBorder(head, nil, nil, nil, container.NewVScroll(body))
+	p.root = container.NewBorder(head, nil, nil, nil, container.NewScroll(body))
 	return p
 }
 
@@ -289,7 +287,7 @@ func (p *mappingPreview) showRaw(sample app.Sample) {
 			if name == "" || i >= len(rec.Values) {
 				continue
 			}
-			p.raw.Add(widget.NewLabelWithStyle(prefix+name, fyne.TextAlignTrailing, fyne.TextStyle{Bold: true}))
+			p.raw.Add(widget.NewLabelWithStyle(prefix+name, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
 			v := widget.NewLabel(rec.Values[i])
 			v.Truncation = fyne.TextTruncateEllipsis
 			p.raw.Add(v)
@@ -326,7 +324,7 @@ func (p *mappingPreview) showResult(person *engine.Person, errs []engine.RecordE
 		p.issues.Add(l)
 	}
 	for _, fv := range engine.FlattenPerson(person, p.e.fields, false) {
-		p.mapped.Add(widget.NewLabelWithStyle(fv.Path, fyne.TextAlignTrailing, fyne.TextStyle{Bold: true}))
+		p.mapped.Add(widget.NewLabelWithStyle(fv.Path, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
 		v := widget.NewLabel(fv.Value)
 		v.Wrapping = fyne.TextWrapWord
 		p.mapped.Add(v)

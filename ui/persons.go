@@ -58,7 +58,7 @@ func newPersonsScreen(w *Window) *personsScreen {
 			name.Truncation = fyne.TextTruncateEllipsis
 			info := widget.NewLabel("")
 			info.Truncation = fyne.TextTruncateEllipsis
-			info.Importance = widget.LowImportance
+			info.SizeName = theme.SizeNameCaptionText
 			status := widget.NewLabel("excluded")
 			return container.NewBorder(nil, nil, nil, status, container.NewVBox(name, info))
 		},
@@ -151,6 +151,9 @@ func (s *personsScreen) runFilter(gen int, f app.PersonFilter) {
 			s.hits = hits
 			s.list.UnselectAll()
 			s.list.Refresh()
+			if s.shown == nil && len(hits) > 0 {
+				s.list.Select(0) // show someone rather than an empty page
+			}
 			s.count.SetText(fmt.Sprintf("%s of %s persons (snapshot %d, as of %s)", thousands(len(hits)), thousands(len(data.Persons)), data.Snapshot, data.AsOf))
 			if len(data.Persons) == 0 {
 				s.count.SetText("No persons yet: add a source system and run an import.")

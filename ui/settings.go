@@ -71,7 +71,7 @@ func problemLabel() *widget.Label {
 func helpLabel(s string) *widget.Label {
 	l := widget.NewLabel(s)
 	l.Wrapping = fyne.TextWrapWord
-	l.Importance = widget.LowImportance
+	l.SizeName = theme.SizeNameCaptionText
 	return l
 }
 
@@ -245,7 +245,8 @@ func (e *orderEditor) add(c engine.SortCriterion) {
 	up := widget.NewButtonWithIcon("", theme.MoveUpIcon(), nil)
 	remove := widget.NewButtonWithIcon("", theme.DeleteIcon(), nil)
 	up.Importance, remove.Importance = widget.LowImportance, widget.LowImportance
-	r.box = container.NewBorder(nil, nil, nil, container.NewHBox(r.dir, up, remove), r.field)
+	dir := container.NewGridWrap(fyne.NewSize(240, r.dir.MinSize().Height), r.dir)
+	r.box = container.NewBorder(nil, nil, nil, container.NewHBox(dir, up, remove), r.field)
 	up.OnTapped = func() {
 		for i, x := range e.rows {
 			if x == r && i > 0 {

@@ -36,6 +36,9 @@ type snapshotsView struct {
 	changes []snapshot.FieldChange
 }
 
+// noSnapshot is the "from" choice before the first snapshot.
+const noSnapshot = "none (empty)"
+
 const (
 	kindAdded   = "Added"
 	kindRemoved = "Removed"
@@ -44,7 +47,7 @@ const (
 
 func newSnapshotsView(w *Window) *snapshotsView {
 	v := &snapshotsView{w: w}
-	cols := []column{{"Snapshot", 75}, {"Created", 140}, {"Import", 60}, {"Source", 90}, {"Persons", 80}, {"Contracts", 80}, {"Departments", 95}, {"Blocked", 70}, {"Added", 65}, {"Removed", 75}, {"Changed", 75}}
+	cols := []column{{"Snapshot", 95}, {"Created", 150}, {"Import", 70}, {"Source", 90}, {"Persons", 90}, {"Contracts", 100}, {"Departments", 120}, {"Blocked", 85}, {"Added", 80}, {"Removed", 90}, {"Changed", 90}}
 	v.table = newTable(cols, func() int { return len(v.snaps) }, func(row, col int) string {
 		s := &v.snaps[row]
 		switch col {
@@ -111,7 +114,10 @@ func newSnapshotsView(w *Window) *snapshotsView {
 			return orDash(c.New)
 		}
 	})
-	bar := container.NewHBox(widget.NewLabel("Compare snapshot"), v.from, widget.NewLabel("with"), v.to, compare)
+	wide := func(o fyne.CanvasObject) fyne.CanvasObject {
+		return container.NewGridWrap(fyne.NewSize(170, o.MinSize().Height), o)
+	}
+	bar := container.NewHBox(widget.NewLabel("Compare snapshot"), wide(v.from), widget.NewLabel("with"), wide(v.to), compare)
 	diffPane := container.NewHSplit(
 		container.NewBorder(v.kind, nil, nil, nil, v.list),
 		container.NewBorder(v.person, nil, nil, nil, v.fields))
@@ -136,15 +142,13 @@ func (v *snapshotsView) refresh() {
 			for _, s := range snaps {
 				names = append(names, strconv.FormatUint(s.Number, 10))
 			}
-			v.from.SetOptions(names)
+			v.from.SetOptions(append(names, noSnapshot))
 			v.to.SetOptions(names)
-			if v.to.Selected == "" && len(snaps) > 0 {
-				v.to.SetSelected(names[0])
-				if len(snaps) > 1 {
-					v.from.SetSelected(names[1])
-				}
-			}
 			v.table.Refresh()
+			if v.to.Selected == "" && len(snaps) > 0 {
+				// show what the latest snapshot changed
+				v.compareWithPrevious(snaps[0].Number)
+			}
 		}
 	})
 }
@@ -154,14 +158,19 @@ func (v *snapshotsView) compareWithPrevious(n uint64) {
 	v.to.SetSelected(strconv.FormatUint(n, 10))
 	if n > 1 {
 		v.from.SetSelected(strconv.FormatUint(n-1, 10))
+	} else {
+		v.from.SetSelected(noSnapshot)
 	}
 	v.compare()
 }
 
 func (v *snapshotsView) compare() {
-	from, _ := strconv.ParseUint(v.from.Selected, 10, 64)
+	from, err := strconv.ParseUint(v.from.Selected, 10, 64)
+	if v.from.Selected == noSnapshot {
+		from, err = 0, nil
+	}
 	to, _ := strconv.ParseUint(v.to.Selected, 10, 64)
-	if from == 0 || to == 0 {
+	if err != nil || to == 0 {
 		v.summary.SetText("Choose two snapshots to compare.")
 		return
 	}
@@ -174,7 +183,11 @@ func (v *snapshotsView) compare() {
 				return
 			}
 			v.diff = d
-			v.summary.SetText(fmt.Sprintf("From snapshot %d to %d: %s added, %s removed, %s changed.", from, to, thousands(len(d.Added)), thousands(len(d.Removed)), thousands(len(d.Changed))))
+			what := fmt.Sprintf("From snapshot %d to %d", from, to)
+			if from == 0 {
+				what = fmt.Sprintf("Snapshot %d against an empty workspace", to)
+			}
+			v.summary.SetText(fmt.Sprintf("%s: %s added, %s removed, %s changed.", what, thousands(len(d.Added)), thousands(len(d.Removed)), thousands(len(d.Changed))))
 			v.kind.Options = []string{
 				fmt.Sprintf("%s (%s)", kindAdded, thousands(len(d.Added))),
 				fmt.Sprintf("%s (%s)", kindRemoved, thousands(len(d.Removed))),

@@ -127,9 +127,7 @@ func newSourceEditor(s *sourcesScreen, src engine.SourceSystem, originalKey stri
 		limits.Add(count)
 		limits.Add(pct)
 	}
-	limitsHelp := widget.NewLabel("An import that adds, removes or blocks more persons than this waits for your approval; nothing changes until you decide. Percentages are of the persons this source had before (blocked: of the persons in the import).")
-	limitsHelp.Wrapping = fyne.TextWrapWord
-	limitsHelp.Importance = widget.LowImportance
+	limitsHelp := helpLabel("An import that adds, removes or blocks more persons than this waits for your approval; nothing changes until you decide. Percentages are of the persons this source had before (blocked: of the persons in the import).")
 
 	fields := engine.NewFields(engine.Schema{})
 	if cfg, err := s.w.app.Config(context.Background()); err == nil {
@@ -168,7 +166,7 @@ func newSourceEditor(s *sourcesScreen, src engine.SourceSystem, originalKey stri
 	)
 	header := container.NewBorder(nil, nil, widget.NewLabelWithStyle(title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), container.NewHBox(cancel, e.save))
 	split := container.NewHSplit(container.NewVScroll(form), e.preview.root)
-	split.Offset = 0.62
+	split.Offset = 0.56
 	e.root = container.NewBorder(container.NewVBox(header, e.problem), nil, nil, nil, split)
 	return e
 }

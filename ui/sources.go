@@ -23,11 +23,14 @@ type sourcesScreen struct {
 
 	list   *widget.List
 	body   *fyne.Container
-	root   fyne.CanvasObject
+	split  fyne.CanvasObject
+	root   *fyne.Container // the list and a source, or the editor alone
 	editor *sourceEditor
 
 	sources  []engine.SourceSystem
 	selected string
+	// editFirst opens the first source system in the editor once loaded.
+	editFirst bool
 }
 
 func newSourcesScreen(w *Window) *sourcesScreen {
@@ -37,7 +40,7 @@ func newSourcesScreen(w *Window) *sourcesScreen {
 			name := widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 			name.Truncation = fyne.TextTruncateEllipsis
 			info := widget.NewLabel("")
-			info.Importance = widget.LowImportance
+			info.SizeName = theme.SizeNameCaptionText
 			info.Truncation = fyne.TextTruncateEllipsis
 			return container.NewVBox(name, info)
 		},
@@ -63,7 +66,8 @@ func newSourcesScreen(w *Window) *sourcesScreen {
 	left := container.NewBorder(container.NewVBox(widget.NewLabelWithStyle("Source systems", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), add), nil, nil, nil, s.list)
 	split := container.NewHSplit(left, s.body)
 	split.Offset = 0.22
-	s.root = split
+	s.split = split
+	s.root = container.NewStack(split)
 	return s
 }
 
@@ -84,8 +88,15 @@ func (s *sourcesScreen) refresh() {
 			}
 			s.sources = cfg.SourceSystems
 			s.list.Refresh()
+			if s.editFirst && len(s.sources) > 0 {
+				s.editFirst = false
+				s.edit(s.sources[0].Key)
+			}
 			if s.editor != nil {
 				return
+			}
+			if s.selected == "" && len(s.sources) > 0 {
+				s.selected = s.sources[0].Key
 			}
 			if i := slices.IndexFunc(s.sources, func(x engine.SourceSystem) bool { return x.Key == s.selected }); i >= 0 {
 				s.list.Select(i)
@@ -198,13 +209,16 @@ func (s *sourcesScreen) edit(key string) {
 func (s *sourcesScreen) openEditor(src engine.SourceSystem, originalKey string) {
 	s.list.UnselectAll()
 	s.editor = newSourceEditor(s, src, originalKey)
-	s.setBody(s.editor.root)
+	s.root.Objects = []fyne.CanvasObject{s.editor.root}
+	s.root.Refresh()
 	s.editor.start()
 }
 
 // closeEditor returns to the list, showing key when set.
 func (s *sourcesScreen) closeEditor(key string) {
 	s.editor = nil
+	s.root.Objects = []fyne.CanvasObject{s.split}
+	s.root.Refresh()
 	if key != "" {
 		s.selected = key
 	}

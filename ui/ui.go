@@ -38,6 +38,10 @@ const (
 	ScreenImports   = "imports"
 	ScreenPersons   = "persons"
 	ScreenSettings  = "settings"
+
+	// Views within screens, for --screen and screenshots.
+	ViewSourceEditor = "source-editor" // the first source system, in the editor
+	ViewSnapshots    = "snapshots"     // the snapshots tab, comparing the latest two
 )
 
 type navItem struct {
@@ -101,7 +105,7 @@ func newWindow(a *app.App, win fyne.Window, j *jobs) *Window {
 	title := widget.NewLabelWithStyle("Provisio", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	workspace := widget.NewLabel(a.Dir())
 	workspace.Truncation = fyne.TextTruncateEllipsis
-	workspace.Importance = widget.LowImportance
+	workspace.SizeName = theme.SizeNameCaptionText
 	side := container.NewBorder(container.NewVBox(title, widget.NewSeparator()), workspace, nil, nil, w.nav)
 	split := container.NewHSplit(side, w.content)
 	split.Offset = 0.18
@@ -111,8 +115,18 @@ func newWindow(a *app.App, win fyne.Window, j *jobs) *Window {
 	return w
 }
 
-// Show switches to the named screen and refreshes it.
+// Show switches to the named screen (or view) and refreshes it.
 func (w *Window) Show(name string) {
+	switch name {
+	case ViewSourceEditor:
+		w.Show(ScreenSources)
+		w.sources.editFirst = true
+		return
+	case ViewSnapshots:
+		w.Show(ScreenImports)
+		w.imports.tabs.SelectIndex(1)
+		return
+	}
 	i := 0
 	for k, it := range navItems {
 		if it.name == name {

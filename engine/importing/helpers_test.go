@@ -44,6 +44,9 @@ type memSource struct {
 	errs    []engine.RecordError // passed to onError before the records
 	// afterEmit, when set, is called after the n-th record was emitted.
 	afterEmit func(n int)
+	// readErr, when set, is returned once failAt records were emitted.
+	readErr error
+	failAt  int
 }
 
 var _ engine.SourceConnector = (*memSource)(nil)
@@ -57,6 +60,9 @@ func (m *memSource) Read(ctx context.Context, emit func(*engine.RawRecord) error
 	for i, r := range m.records {
 		if err := engine.CheckCanceled(ctx); err != nil {
 			return err
+		}
+		if m.readErr != nil && i == m.failAt {
+			return m.readErr
 		}
 		rec := *r // each record passed to emit is new
 		if err := emit(&rec); err != nil {

@@ -210,6 +210,11 @@ func (im *Importer) read(ctx context.Context, cfg *engine.Config, src *engine.So
 				depts = append(depts, *r.dept)
 				continue
 			}
+			if r.person == nil && r.contract == nil {
+				// a department without an id (reported by the mapper):
+				// an empty assembly would have no position in the file
+				continue
+			}
 			a := asm[r.key]
 			if a == nil {
 				a = &assembly{key: r.key}
