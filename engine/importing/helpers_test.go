@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	bolt "go.etcd.io/bbolt"
 
@@ -42,6 +44,8 @@ type memSource struct {
 	desc    engine.SourceDescription
 	records []*engine.RawRecord
 	errs    []engine.RecordError // passed to onError before the records
+	// interleave passes errs to onError one after each record instead.
+	interleave bool
 	// afterEmit, when set, is called after the n-th record was emitted.
 	afterEmit func(n int)
 	// readErr, when set, is returned once failAt records were emitted.
@@ -52,9 +56,13 @@ type memSource struct {
 var _ engine.SourceConnector = (*memSource)(nil)
 
 func (m *memSource) Read(ctx context.Context, emit func(*engine.RawRecord) error, onError func(*engine.RecordError), progress engine.ReadProgress) error {
-	for i := range m.errs {
-		e := m.errs[i]
-		onError(&e)
+	errs := m.errs
+	if !m.interleave {
+		for i := range errs {
+			e := errs[i]
+			onError(&e)
+		}
+		errs = nil
 	}
 	total := int64(len(m.records))
 	for i, r := range m.records {
@@ -68,10 +76,19 @@ func (m *memSource) Read(ctx context.Context, emit func(*engine.RawRecord) error
 		if err := emit(&rec); err != nil {
 			return err
 		}
+		if len(errs) > 0 {
+			e := errs[0]
+			errs = errs[1:]
+			onError(&e)
+		}
 		if m.afterEmit != nil {
 			m.afterEmit(i + 1)
 		}
 		progress(int64(i+1), total)
+	}
+	for i := range errs {
+		e := errs[i]
+		onError(&e)
 	}
 	progress(total, total)
 	return nil
@@ -81,7 +98,7 @@ func (m *memSource) Describe(context.Context) (engine.SourceDescription, error) 
 
 // row is one person with one contract, as the single layout has it.
 type row struct {
-	id, first, last, email, excluded string
+	id, first, last, email, excluded  string
 	contract, start, end, dept, title string
 }
 
@@ -344,10 +361,41 @@ func writeFile(t *testing.T, dir, name string, lines ...string) string {
 	return path
 }
 
-func intp(n int) *int           { return &n }
-func pct(f float64) *float64    { return &f }
+func intp(n int) *int        { return &n }
+func pct(f float64) *float64 { return &f }
 func noSnapshot(t *testing.T, s engine.Store) {
 	t.Helper()
 	_, err := s.FindSnapshot(context.Background(), 0)
 	require.True(t, engine.IsCode(err, engine.NotFound), "no snapshot expected, got %v", err)
+}
+
+// assertSameEntries compares two indexes by id, hash, flags and contract
+// count, naming the persons that differ rather than printing both.
+func assertSameEntries(t *testing.T, want, got []engine.IndexEntry, what string) {
+	t.Helper()
+	w, g := map[string]engine.IndexEntry{}, map[string]engine.IndexEntry{}
+	for _, e := range want {
+		e.Ref.Seq = 0
+		w[e.ID] = e
+	}
+	for _, e := range got {
+		e.Ref.Seq = 0
+		g[e.ID] = e
+	}
+	var differ []string
+	for id, e := range w {
+		if g[id] != e {
+			differ = append(differ, id)
+		}
+	}
+	for id := range g {
+		if _, ok := w[id]; !ok {
+			differ = append(differ, id)
+		}
+	}
+	slices.Sort(differ)
+	if len(differ) > 10 {
+		differ = append(differ[:10], "…")
+	}
+	assert.Empty(t, differ, "%s: %d and %d persons; these differ", what, len(want), len(got))
 }

@@ -118,6 +118,8 @@ func (im *Importer) Run(ctx context.Context, cfg *engine.Config, src *engine.Sou
 		if err != nil {
 			return nil, nil, err
 		}
+		// the pending import is written: the run is over
+		progress(Progress{Source: src.Key, Phase: PhaseWriting, Done: 1, Total: 1})
 		return saved, nil, engine.Errorf(engine.Blocked, "import of %q is waiting for approval: %s", src.Name, breachText(run.Breaches))
 	}
 	run.Status = engine.ImportAccepted
@@ -272,16 +274,32 @@ func (im *Importer) Reject(ctx context.Context, id uint64, note string) (*engine
 
 // RemoveSource makes a new snapshot without any of a source system's
 // persons and departments, for a source system that is being deleted. It
-// records an accepted import run that says so. With nothing to remove it
-// does nothing and returns nil, nil, nil.
+// records an accepted import run that says so, and its pending imports are
+// superseded (or, with nothing to remove, rejected). With nothing to
+// remove it returns nil, nil, nil.
 func (im *Importer) RemoveSource(ctx context.Context, src *engine.SourceSystem) (*engine.ImportRun, *engine.SnapshotInfo, error) {
 	latest, index, err := im.latest(ctx)
-	if err != nil || latest == nil {
+	if err != nil {
 		return nil, nil, err
 	}
-	entries := index.Source(src.Key)
-	depts := latest.DepartmentRecords[src.Key]
+	var entries []engine.IndexEntry
+	var depts engine.DepartmentsRef
+	if latest != nil {
+		entries = index.Source(src.Key)
+		depts = latest.DepartmentRecords[src.Key]
+	}
 	if len(entries) == 0 && depts.Count == 0 {
+		// nothing in a snapshot, but a pending import must not be
+		// approvable once its source is gone
+		pending, err := im.pendingOf(ctx, src.Key)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, id := range pending {
+			if _, _, err := im.Store.ResolveImport(ctx, id, engine.ImportRejected, im.Clock.Now(), "the source system was deleted", nil); err != nil {
+				return nil, nil, err
+			}
+		}
 		return nil, nil, nil
 	}
 	now := im.Clock.Now()

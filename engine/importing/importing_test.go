@@ -2,11 +2,13 @@ package importing_test
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -115,16 +117,6 @@ func TestChangedPersonGetsANewRecordAndOthersKeepTheirs(t *testing.T) {
 	assert.Equal(t, "new@example.com", persons(t, s)["hr:E00004"].Contact.Business.Email)
 }
 
-// hashes returns the id, hash, flags and contract count of each entry,
-// which do not depend on when records were written.
-func hashes(es []engine.IndexEntry) []engine.IndexEntry {
-	out := make([]engine.IndexEntry, len(es))
-	for i, e := range es {
-		out[i] = engine.IndexEntry{ID: e.ID, Ref: engine.RecordRef{Hash: e.Ref.Hash}, Flags: e.Flags, Contracts: e.Contracts}
-	}
-	return out
-}
-
 func TestImportIsTheSameWhateverTheWorkersAndRowOrder(t *testing.T) {
 	src := hrSource("hr")
 	data := people(700) // 1,050 rows: several batches per worker
@@ -136,7 +128,7 @@ func TestImportIsTheSameWhateverTheWorkersAndRowOrder(t *testing.T) {
 		run, _ := mustImport(t, im, src, conn)
 		assert.Equal(t, 700, run.Counts.Persons)
 		assert.Equal(t, 1050, run.Counts.Contracts)
-		return hashes(entries(t, s, 1))
+		return entries(t, s, 1)
 	}
 
 	order := rand.New(rand.NewPCG(1, 2)).Perm(len(data.rows))
@@ -151,10 +143,10 @@ func TestImportIsTheSameWhateverTheWorkersAndRowOrder(t *testing.T) {
 
 	one := importWith(1, data.single(nil))
 	require.Len(t, one, 700)
-	assert.Equal(t, one, importWith(4, data.single(nil)), "4 workers")
-	assert.Equal(t, one, importWith(4, data.single(order)), "4 workers, rows shuffled")
-	assert.Equal(t, one, importWith(1, data.single(order)), "1 worker, rows shuffled")
-	assert.Equal(t, one, importWith(4, data.split()), "a persons file and a contracts file")
+	assertSameEntries(t, one, importWith(4, data.single(nil)), "4 workers")
+	assertSameEntries(t, one, importWith(4, data.single(order)), "4 workers, rows shuffled")
+	assertSameEntries(t, one, importWith(1, data.single(order)), "1 worker, rows shuffled")
+	assertSameEntries(t, one, importWith(4, data.split()), "a persons file and a contracts file")
 }
 
 func TestRowsOfOnePersonFarApartBecomeOnePersonWithEveryContract(t *testing.T) {
@@ -283,10 +275,19 @@ func TestProgressGoesThroughEveryPhaseAndNeverBacktracks(t *testing.T) {
 		seen = append(seen, p)
 	}
 	src := hrSource("hr")
-	for range 2 { // a first import and one that changes nothing
+	for i := range 3 { // a first import, one that changes nothing, one a threshold blocks
 		seen = nil
-		_, _, err := newImporter(s).Run(context.Background(), config(src), src, people(600).single(nil), record)
-		require.NoError(t, err)
+		n := 600
+		if i == 2 {
+			src.Thresholds.Removed.MaxCount = intp(0)
+			n = 590
+		}
+		_, _, err := newImporter(s).Run(context.Background(), config(src), src, people(n).single(nil), record)
+		if i == 2 {
+			require.True(t, engine.IsCode(err, engine.Blocked), "%v", err)
+		} else {
+			require.NoError(t, err)
+		}
 
 		mu.Lock()
 		phases := map[importing.Phase]bool{}
@@ -320,5 +321,66 @@ func TestProgressFraction(t *testing.T) {
 		{importing.Progress{Phase: importing.PhaseWriting, Done: 1, Total: 1}, 1},
 	} {
 		assert.InDelta(t, tc.want, tc.p.Fraction(), 1e-9, "%+v", tc.p)
+	}
+}
+
+func TestRecordErrorsWhileMappingAreAllKept(t *testing.T) {
+	// the connector reports an error after every record while the mapping
+	// goroutines report theirs (every person is blocked): none is lost
+	data := people(3000)
+	for i := range data.rows {
+		data.rows[i].last = ""
+	}
+	conn := data.single(nil)
+	conn.interleave = true
+	for i := range len(conn.records) {
+		conn.errs = append(conn.errs, engine.RecordError{File: "export.csv", Line: 100000 + i, Message: "unreadable row"})
+	}
+	want := len(conn.errs) + data.expected().persons // one blocking error per person
+	for range 3 {
+		s := openStore(t)
+		im := newImporter(s)
+		im.Workers = 4
+		run, _ := mustImport(t, im, hrSource("hr"), conn)
+		require.Equal(t, want, run.Counts.Errors)
+		assert.Len(t, run.Errors, engine.MaxImportErrors)
+	}
+}
+
+func TestContractIssuesAreInFileOrderWhateverTheWorkers(t *testing.T) {
+	// E00001's two contracts have no id and an unreadable start date each:
+	// their issues differ only in the message. The first row is slow to
+	// map, so with several workers the second row's result arrives first.
+	data := people(600)
+	data.rows[1].start, data.rows[2].start = "bad-1", "bad-2"
+	require.Equal(t, data.rows[1].id, data.rows[2].id)
+	order := []int{0, 1}
+	for i := 3; i < len(data.rows); i++ {
+		order = append(order, i)
+	}
+	order = append(order, 2)
+	src := hrSource("hr")
+	src.Mapping.Contract = []engine.FieldMapping{
+		field("StartDate", "start"),
+		field("EndDate", "end"),
+		{Field: "Title.Name", Type: engine.MapComplex, Value: `if (source.start == "bad-1") { var x = 0; for (var i = 0; i < 2e5; i++) { x += i } }
+source.title`},
+	}
+
+	var want []engine.IndexEntry
+	for _, workers := range []int{1, 4, 4} {
+		s := openStore(t)
+		im := &importing.Importer{Store: s, Clock: engine.FixedClock(importTime), Workers: workers, TimeLimit: time.Minute}
+		mustImport(t, im, src, data.single(order))
+		p := persons(t, s)["hr:E00001"]
+		require.NotNil(t, p)
+		require.Len(t, p.Issues, 2)
+		assert.Contains(t, p.Issues[0].Message, "bad-1", "workers %d", workers)
+		assert.Contains(t, p.Issues[1].Message, "bad-2", "workers %d", workers)
+		got := entries(t, s, 1)
+		if want == nil {
+			want = got
+		}
+		assertSameEntries(t, want, got, fmt.Sprintf("workers %d", workers))
 	}
 }

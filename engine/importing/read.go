@@ -67,7 +67,7 @@ type assembly struct {
 	contracts []engine.Contract
 	cseq      []int // seq of each contract record
 	cat       []origin
-	issues    []engine.Issue
+	cissues   [][]engine.Issue // the issues of each contract record
 }
 
 // order returns the position of the assembly's first record.
@@ -78,11 +78,12 @@ func (a *assembly) order() int {
 	return slices.Min(a.cseq)
 }
 
-// contractsInOrder returns the contracts in record order, so that equal
-// contracts keep the order of the file whatever order they were mapped in.
-func (a *assembly) contractsInOrder() []engine.Contract {
+// contractsInOrder returns the contracts and their issues in record order,
+// so that equal contracts, and issues that canonical order does not tell
+// apart, keep the order of the file whatever order they were mapped in.
+func (a *assembly) contractsInOrder() ([]engine.Contract, []engine.Issue) {
 	if slices.IsSorted(a.cseq) {
-		return a.contracts
+		return a.contracts, slices.Concat(a.cissues...)
 	}
 	idx := make([]int, len(a.contracts))
 	for i := range idx {
@@ -90,10 +91,12 @@ func (a *assembly) contractsInOrder() []engine.Contract {
 	}
 	slices.SortFunc(idx, func(x, y int) int { return cmp.Compare(a.cseq[x], a.cseq[y]) })
 	out := make([]engine.Contract, len(idx))
+	var issues []engine.Issue
 	for i, k := range idx {
 		out[i] = a.contracts[k]
+		issues = append(issues, a.cissues[k]...)
 	}
-	return out
+	return out, issues
 }
 
 const batchSize = 256
@@ -204,7 +207,9 @@ func (im *Importer) read(ctx context.Context, cfg *engine.Config, src *engine.So
 		for i := range batch {
 			r := &batch[i]
 			if len(r.errs) > 0 {
-				errs = appendLocked(&errMu, errs, r.errs)
+				// under the lock, as the reader goroutine's onError
+				// appends to errs at the same time
+				addErrs(r.errs...)
 			}
 			if r.dept != nil {
 				depts = append(depts, *r.dept)
@@ -236,7 +241,7 @@ func (im *Importer) read(ctx context.Context, cfg *engine.Config, src *engine.So
 				a.contracts = append(a.contracts, c.c)
 				a.cseq = append(a.cseq, r.seq)
 				a.cat = append(a.cat, r.at)
-				a.issues = append(a.issues, c.issues...)
+				a.cissues = append(a.cissues, c.issues)
 			}
 		}
 	}
@@ -273,8 +278,9 @@ func (im *Importer) read(ctx context.Context, cfg *engine.Config, src *engine.So
 			continue
 		}
 		byID[p.ID] = a.at
-		p.Contracts = a.contractsInOrder()
-		p.Issues = append(p.Issues, a.issues...)
+		contracts, issues := a.contractsInOrder()
+		p.Contracts = contracts
+		p.Issues = append(p.Issues, issues...)
 		engine.CanonicalizePerson(p)
 		res.persons = append(res.persons, p)
 	}
@@ -317,12 +323,6 @@ func (im *Importer) read(ctx context.Context, cfg *engine.Config, src *engine.So
 	}
 	res.errors = errs
 	return res, nil
-}
-
-func appendLocked(mu *sync.Mutex, dst, src []engine.RecordError) []engine.RecordError {
-	mu.Lock()
-	defer mu.Unlock()
-	return append(dst, src...)
 }
 
 func duplicateKey(key string, ignored, kept origin) engine.RecordError {

@@ -2,6 +2,7 @@ package importing_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -137,8 +138,13 @@ func TestSplitLayoutReportsBadRowsAndKeepsTheFirstOfEachKey(t *testing.T) {
 }
 
 func TestDuplicatePersonKeyIsDecidedByFileOrderWhateverTheWorkers(t *testing.T) {
-	// with many records between them, the two rows of key DUP may be
-	// mapped by different goroutines and arrive in either order
+	// with many records between them, the two records of key E00001 are
+	// mapped by different goroutines; the first is slow to map, so with
+	// several workers the second arrives first
+	src := hrSource("hr")
+	src.Mapping.Person = append(src.Mapping.Person, engine.FieldMapping{Field: "DisplayName", Type: engine.MapComplex,
+		Value: `if (source.first == "Given1") { var x = 0; for (var i = 0; i < 2e5; i++) { x += i } }
+source.first`})
 	data := people(600)
 	conn := data.split()
 	dup := &engine.RawRecord{Kind: engine.RecordPerson, PersonKey: "E00001", Header: personHeader,
@@ -149,7 +155,8 @@ func TestDuplicatePersonKeyIsDecidedByFileOrderWhateverTheWorkers(t *testing.T) 
 		s := openStore(t)
 		im := newImporter(s)
 		im.Workers = workers
-		run, _ := mustImport(t, im, hrSource("hr"), conn)
+		im.TimeLimit = time.Minute
+		run, _ := mustImport(t, im, src, conn)
 		assert.Equal(t, 600, run.Counts.Persons)
 		p := persons(t, s)["hr:E00001"]
 		require.NotNil(t, p)
