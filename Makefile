@@ -46,7 +46,7 @@ gui-smoke: build
 
 bench:
 	@scripts/install-deps.sh build
-	CGO_ENABLED=0 $(GO) test -run '^$$' -bench . -benchmem -benchtime 1x -timeout 60m $(PURE_PKGS)
+	CGO_ENABLED=0 $(GO) test -run '^$$' -bench . -benchmem -timeout 60m $(PURE_PKGS)
 
 screenshots: build
 	@scripts/install-deps.sh shots

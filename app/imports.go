@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"runtime/debug"
 	"slices"
 
 	"provisio/engine"
@@ -31,6 +32,7 @@ func (a *App) RunImport(ctx context.Context, keys []string, progress func(import
 		return nil, err
 	}
 	defer done()
+	defer limitMemory(importMemoryLimit)()
 	cfg, err := a.Config(ctx)
 	if err != nil {
 		return nil, err
@@ -151,6 +153,25 @@ func (a *App) RejectImport(ctx context.Context, id uint64, note string) (*engine
 	}
 	defer done()
 	return a.importer.Reject(ctx, id, note)
+}
+
+// importMemoryLimit is the heap size at which the garbage collector works
+// harder during an import. An import holds every mapped person until it is
+// compared; without a limit the heap grows to twice that before a
+// collection (1.4 GB for 300,000 persons), with it to about 1 GB at a few
+// percent more CPU. Larger imports pass the limit and simply collect more
+// often.
+const importMemoryLimit = 1 << 30
+
+// limitMemory lowers the runtime's soft memory limit (unless it is lower
+// already) and returns a function that restores it.
+func limitMemory(limit int64) func() {
+	old := debug.SetMemoryLimit(-1)
+	if old <= limit {
+		return func() {}
+	}
+	debug.SetMemoryLimit(limit)
+	return func() { debug.SetMemoryLimit(old) }
 }
 
 // IsBlocked reports whether err (or any outcome) means a threshold held an
