@@ -9,6 +9,9 @@ import (
 
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/widget"
 
 	"provisio/app"
 	"provisio/app/keychain"
@@ -33,20 +36,23 @@ func main() {
 
 // runGUI opens the application window on a workspace until it is closed.
 func runGUI(workspace, screen string, opts app.Options) error {
-	a, err := app.Open(workspace, opts)
-	if err != nil {
-		return err
-	}
-	defer a.Close()
+	icon := fyne.NewStaticResource("icon.png", assets.Icon)
 	fyneapp.SetMetadata(fyne.AppMetadata{
 		ID:         AppID,
 		Name:       "Provisio",
 		Version:    "0.1.0",
-		Icon:       fyne.NewStaticResource("icon.png", assets.Icon),
+		Icon:       icon,
 		Migrations: map[string]bool{"fyneDo": true},
 	})
 	fa := fyneapp.NewWithID(AppID)
-	fa.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon))
+	fa.SetIcon(icon)
+	a, err := app.Open(workspace, opts)
+	if err != nil {
+		// started from a desktop there is no terminal: say it in a window
+		showStartupError(fa, err)
+		return err
+	}
+	defer a.Close()
 	w := fa.NewWindow("Provisio")
 	win := ui.NewWindow(a, w)
 	if screen != "" {
@@ -56,4 +62,16 @@ func runGUI(workspace, screen string, opts app.Options) error {
 	w.SetMaster()
 	w.ShowAndRun()
 	return nil
+}
+
+// showStartupError shows why the workspace could not be opened, such as
+// another Provisio having it open, until the window is closed.
+func showStartupError(fa fyne.App, err error) {
+	w := fa.NewWindow("Provisio")
+	msg := widget.NewLabel("Provisio cannot open the workspace:\n\n" + err.Error())
+	msg.Wrapping = fyne.TextWrapWord
+	quit := widget.NewButton("Quit", fa.Quit)
+	w.SetContent(container.NewBorder(nil, container.NewHBox(layout.NewSpacer(), quit), nil, nil, container.NewPadded(msg)))
+	w.Resize(fyne.NewSize(520, 200))
+	w.ShowAndRun()
 }
