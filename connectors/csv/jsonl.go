@@ -3,11 +3,12 @@ package csv
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
 	"strings"
-	"unicode/utf16"
 	"unicode/utf8"
 
 	"provisio/engine"
@@ -17,9 +18,9 @@ import (
 // into fields: a nested object's fields get dotted names (name.given),
 // scalars become text as written (null becomes empty), an array of
 // scalars becomes its values joined by commas, and any other array its
-// compact JSON text. The parser below does that in one pass over the line,
-// in the order the fields are written, without building maps or trees; it
-// accepts exactly the JSON that encoding/json accepts.
+// compact JSON text. Each line is read with encoding/json's token stream,
+// which keeps the fields in the order they are written and numbers as
+// they are written.
 
 // describeRecords is how many records of a JSON Lines file Describe reads
 // to collect field names.
@@ -66,596 +67,311 @@ func (lr *lineReader) next() ([]byte, error) {
 	}
 }
 
-// flatFields collects the flattened fields of one object: names and values
-// concatenated, with the end offset of each.
-type flatFields struct {
-	names    []byte
-	nameEnds []int
-	vals     []byte
-	valEnds  []int
+// fields are the flattened fields of one object, in the order written.
+type fields struct {
+	names  []string
+	values []string
 }
 
-func (b *flatFields) reset() {
-	b.names, b.nameEnds, b.vals, b.valEnds = b.names[:0], b.nameEnds[:0], b.vals[:0], b.valEnds[:0]
+func (f *fields) reset() {
+	f.names, f.values = f.names[:0], f.values[:0]
 }
 
-// end closes a field whose value has been appended to vals.
-func (b *flatFields) end(name []byte) {
-	b.names = append(b.names, name...)
-	b.nameEnds = append(b.nameEnds, len(b.names))
-	b.valEnds = append(b.valEnds, len(b.vals))
+func (f *fields) add(name, value string) {
+	f.names = append(f.names, name)
+	f.values = append(f.values, value)
 }
 
-// each calls fn with each field name, in order.
-func (b *flatFields) each(fn func(name []byte)) {
-	start := 0
-	for _, end := range b.nameEnds {
-		fn(b.names[start:end])
-		start = end
-	}
-}
-
-// shape is a set of field names seen in a file, with the header its
+// shape is a list of field names seen in a file, with the header its
 // records share.
 type shape struct {
-	names    []byte
-	nameEnds []int
-	header   *engine.Header
-	keep     []int // for each header column, the field holding its value
-	key      int   // the header index of the person key, or -1
+	names  []string
+	header *engine.Header
+	keep   []int // for each header column, the field holding its value
+	key    int   // the header index of the person key, or -1
 }
 
-// values returns the record's values in the shape's column order, as parts
-// of one new string holding just this record.
-func (b *flatFields) values(s *shape) []string {
-	all := string(b.vals)
+// columns returns the record's values in the shape's column order.
+func (f *fields) columns(s *shape) []string {
 	out := make([]string, len(s.keep))
 	for k, i := range s.keep {
-		start := 0
-		if i > 0 {
-			start = b.valEnds[i-1]
-		}
-		out[k] = all[start:b.valEnds[i]]
+		out[k] = f.values[i]
 	}
 	return out
 }
 
-// jsonParser flattens one line at a time.
-type jsonParser struct {
-	data  []byte
-	pos   int
-	depth int
-	text  textDecoder
-	// prefix is the dotted name of the field being parsed.
-	prefix []byte
-	// contractsField, when set, names the top-level array whose objects
-	// are the person's contracts; they go to contracts[:nContracts].
+// flattener reads the lines of a JSON Lines file into fields.
+type flattener struct {
+	text textDecoder
+	// contractsField, when set, names the top-level field whose objects
+	// are the person's contracts; they go to contracts.
 	contractsField string
-	contracts      []*flatFields
-	nContracts     int
-	// invalid counts text that is not valid UTF-8 (UTF-8 encoding only);
-	// bad names the first field holding such text.
-	invalid int
-	bad     string
-	scratch []byte
+	person         fields
+	contracts      []fields
+	// checkUTF8 is set when the encoding is UTF-8 and the line is not
+	// valid UTF-8; bad then names the first field holding such text.
+	checkUTF8 bool
+	bad       string
+	line      []byte // the line being read, as UTF-8
+	buf       []byte // the line decoded to UTF-8
 }
 
-// syntaxError says where and why a line is not valid JSON.
-type syntaxError struct {
-	col int
-	msg string
-}
-
-func (e *syntaxError) Error() string {
-	return fmt.Sprintf("not valid JSON at column %d: %s", e.col, e.msg)
-}
-
-func (p *jsonParser) fail(format string, args ...any) error {
-	return &syntaxError{col: p.pos + 1, msg: fmt.Sprintf(format, args...)}
-}
-
-// found describes what is at the current position, for error messages.
-func (p *jsonParser) found() string {
-	if p.pos >= len(p.data) {
-		return "the end of the line"
-	}
-	c := p.data[p.pos]
-	if c >= utf8.RuneSelf {
-		return fmt.Sprintf("byte 0x%02X", c)
-	}
-	return fmt.Sprintf("%q", rune(c))
-}
-
-func (p *jsonParser) peek() byte {
-	if p.pos < len(p.data) {
-		return p.data[p.pos]
-	}
-	return 0
-}
-
-func (p *jsonParser) ws() {
-	for p.pos < len(p.data) {
-		switch p.data[p.pos] {
-		case ' ', '\t', '\n', '\r':
-			p.pos++
-		default:
-			return
-		}
-	}
-}
-
-// parse flattens the object on line into person and, when contractsField
+// parse flattens the object on raw into person and, when contractsField
 // is set, the person's contracts.
-func (p *jsonParser) parse(line []byte, person *flatFields) error {
-	p.data, p.pos, p.depth = line, 0, 0
-	p.prefix, p.nContracts, p.invalid, p.bad = p.prefix[:0], 0, 0, ""
-	person.reset()
-	p.ws()
-	if p.peek() != '{' {
-		return p.fail("expected an object ({...}), found %s", p.found())
+func (p *flattener) parse(raw []byte) error {
+	p.line, p.checkUTF8, p.bad = p.toUTF8(raw), false, ""
+	if p.text.mode == textUTF8 {
+		p.checkUTF8 = !utf8.Valid(raw)
 	}
-	if err := p.object(person, false, true); err != nil {
-		return err
-	}
-	p.ws()
-	if p.pos < len(p.data) {
-		return p.fail("unexpected %s after the object", p.found())
-	}
-	return nil
-}
+	p.person.reset()
+	p.contracts = p.contracts[:0]
 
-func (p *jsonParser) deeper() error {
-	if p.depth++; p.depth > maxDepth {
-		return p.fail("nested more than %d levels deep", maxDepth)
+	d := json.NewDecoder(bytes.NewReader(p.line))
+	d.UseNumber()
+	t, err := d.Token()
+	if err == nil {
+		if t != json.Delim('{') {
+			found := "a single value"
+			if t == json.Delim('[') {
+				found = "an array"
+			}
+			return fmt.Errorf("expected an object ({...}), found %s", found)
+		}
+		err = p.object(d, &p.person, "", 1, true)
 	}
-	return nil
-}
-
-// object flattens the object at the current position into b, its fields
-// named under the current prefix.
-func (p *jsonParser) object(b *flatFields, nested, top bool) error {
-	if err := p.deeper(); err != nil {
-		return err
-	}
-	p.pos++ // {
-	p.ws()
-	if p.peek() == '}' {
-		p.pos++
-		p.depth--
+	var syntax *json.SyntaxError
+	switch {
+	case err == nil:
+		if _, err := d.Token(); err != io.EOF {
+			return invalidJSON(raw) // something follows the object
+		}
 		return nil
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return errors.New("not valid JSON: the line ends before the object does; a closing quote, bracket or brace is missing")
+	case errors.As(err, &syntax):
+		return invalidJSON(raw)
 	}
-	for {
-		if p.peek() != '"' {
-			return p.fail("expected a field name in double quotes, found %s", p.found())
+	return err
+}
+
+// invalidJSON says where and why line is not valid JSON. The errors of
+// json.Decoder.Token do not give a reliable position in the line, but
+// json.Unmarshal checks the whole line first and does.
+func invalidJSON(line []byte) error {
+	var syntax *json.SyntaxError
+	if err := json.Unmarshal(line, new(any)); errors.As(err, &syntax) {
+		return fmt.Errorf("not valid JSON at column %d: %s", syntax.Offset, syntax.Error())
+	}
+	return errors.New("not valid JSON")
+}
+
+// toUTF8 returns the line as UTF-8, which is what encoding/json reads:
+// it would turn the bytes of other encodings into U+FFFD.
+func (p *flattener) toUTF8(raw []byte) []byte {
+	switch {
+	case p.text.mode == textCharmap:
+		if !isASCII(raw) {
+			p.buf = appendDecoded(p.text.table, p.buf[:0], raw)
+			return p.buf
 		}
-		mark, invalid := len(p.prefix), p.invalid
-		if nested {
-			p.prefix = append(p.prefix, '.')
+	case p.text.mode == textAuto && !utf8.Valid(raw):
+		// Bytes that are not UTF-8 are Windows-1252; the rest of the line
+		// stays as it is, so UTF-8 text beside them reads correctly.
+		p.buf = p.buf[:0]
+		for len(raw) > 0 {
+			r, n := utf8.DecodeRune(raw)
+			if r == utf8.RuneError && n == 1 {
+				p.buf = append(p.buf, windows1252[raw[0]]...)
+			} else {
+				p.buf = append(p.buf, raw[:n]...)
+			}
+			raw = raw[n:]
 		}
-		keyStart := len(p.prefix)
-		var err error
-		if p.prefix, err = p.str(p.prefix); err != nil {
+		return p.buf
+	}
+	return raw
+}
+
+// token returns the next token inside the object of a line, where the
+// end of the line is an error.
+func token(d *json.Decoder) (json.Token, error) {
+	t, err := d.Token()
+	if err == io.EOF {
+		err = io.ErrUnexpectedEOF
+	}
+	return t, err
+}
+
+var errTooDeep = fmt.Errorf("nested more than %d levels deep", maxDepth)
+
+// object flattens the fields of the object whose '{' was just read into
+// f, naming them after prefix.
+func (p *flattener) object(d *json.Decoder, f *fields, prefix string, depth int, top bool) error {
+	if depth > maxDepth {
+		return errTooDeep
+	}
+	for d.More() {
+		start := d.InputOffset()
+		t, err := token(d)
+		if err != nil {
 			return err
 		}
-		p.ws()
-		if p.peek() != ':' {
-			return p.fail("expected ':' after the field name, found %s", p.found())
+		key, _ := t.(string) // for a key, Token returns a string or an error
+		name := prefix + key
+		if t, err = token(d); err != nil {
+			return err
 		}
-		p.pos++
-		p.ws()
-		if top && p.contractsField != "" && string(p.prefix[keyStart:]) == p.contractsField {
-			err = p.contractList()
+		if top && key == p.contractsField && p.contractsField != "" {
+			err = p.contractList(d, t, name, depth)
 		} else {
-			err = p.value(b)
+			err = p.value(d, t, f, name, depth)
 		}
 		if err != nil {
 			return err
 		}
-		if p.invalid != invalid && p.bad == "" {
-			p.bad = string(p.prefix)
+		if p.checkUTF8 && p.bad == "" && !utf8.Valid(p.line[start:d.InputOffset()]) {
+			p.bad = name
 		}
-		p.prefix = p.prefix[:mark]
-		p.ws()
-		switch p.peek() {
-		case ',':
-			p.pos++
-			p.ws()
-			continue
-		case '}':
-			p.pos++
-			p.depth--
-			return nil
-		}
-		return p.fail("expected ',' or '}' after a value, found %s", p.found())
 	}
+	_, err := token(d) // '}'
+	return err
 }
 
-// contractList reads the person's contracts: an array of objects, one
-// object, or null.
-func (p *jsonParser) contractList() error {
-	name := string(p.prefix)
-	one := func() error {
-		if p.nContracts == len(p.contracts) {
-			p.contracts = append(p.contracts, &flatFields{})
-		}
-		c := p.contracts[p.nContracts]
-		p.nContracts++
-		c.reset()
-		p.prefix = p.prefix[:0] // contract fields are named from the contract object
-		return p.object(c, false, false)
-	}
-	switch p.peek() {
-	case '{':
-		return one()
-	case 'n':
-		_, err := p.scalar(p.scratch[:0])
-		return err
-	case '[':
-	default:
-		return fmt.Errorf("the field %q should hold the person's contracts: an array of objects", name)
-	}
-	if err := p.deeper(); err != nil {
-		return err
-	}
-	p.pos++ // [
-	p.ws()
-	if p.peek() == ']' {
-		p.pos++
-		p.depth--
-		return nil
-	}
-	for i := 1; ; i++ {
-		if p.peek() != '{' {
-			if err := p.skip(); err != nil {
-				return err
-			}
-			return fmt.Errorf("the field %q should hold the person's contracts, but item %d is not an object", name, i)
-		}
-		if err := one(); err != nil {
+// value flattens the value that starts with t into f under name.
+func (p *flattener) value(d *json.Decoder, t json.Token, f *fields, name string, depth int) error {
+	switch t {
+	case json.Delim('{'):
+		return p.object(d, f, name+".", depth+1, false)
+	case json.Delim('['):
+		s, err := p.array(d, depth+1)
+		if err != nil {
 			return err
 		}
-		p.ws()
-		switch p.peek() {
-		case ',':
-			p.pos++
-			p.ws()
-			continue
-		case ']':
-			p.pos++
-			p.depth--
-			return nil
-		}
-		return p.fail("expected ',' or ']' after a value, found %s", p.found())
+		f.add(name, s)
+		return nil
 	}
-}
-
-// value flattens the value at the current position into b under the
-// current prefix.
-func (p *jsonParser) value(b *flatFields) error {
-	switch p.peek() {
-	case '{':
-		return p.object(b, true, false)
-	case '[':
-		return p.array(b)
-	}
-	var err error
-	if b.vals, err = p.scalar(b.vals); err != nil {
-		return err
-	}
-	b.end(p.prefix)
+	f.add(name, scalar(t))
 	return nil
 }
 
-// array flattens an array: scalars joined by commas, or else its JSON text.
-func (p *jsonParser) array(b *flatFields) error {
-	start, vstart := p.pos, len(b.vals)
-	if err := p.deeper(); err != nil {
-		return err
+// scalar returns the text of a string, number, true, false or null.
+func scalar(t json.Token) string {
+	switch v := t.(type) {
+	case string:
+		return v
+	case json.Number:
+		return string(v)
+	case bool:
+		if v {
+			return "true"
+		}
+		return "false"
 	}
-	p.pos++ // [
-	p.ws()
-	if p.peek() == ']' {
-		p.pos++
-		p.depth--
-		b.end(p.prefix)
-		return nil
+	return ""
+}
+
+// array returns the text of the array whose '[' was just read: its values
+// joined by commas when they are all scalars, else its compact JSON text.
+func (p *flattener) array(d *json.Decoder, depth int) (string, error) {
+	if depth > maxDepth {
+		return "", errTooDeep
 	}
-	for i := 0; ; i++ {
+	start := d.InputOffset() - 1
+	var joined []byte
+	for i := 0; d.More(); i++ {
+		t, err := token(d)
+		if err != nil {
+			return "", err
+		}
+		if _, nested := t.(json.Delim); nested {
+			// Read to the end of this value and of the array.
+			if err := skip(d, depth+1, 2); err != nil {
+				return "", err
+			}
+			var b bytes.Buffer
+			if err := json.Compact(&b, p.line[start:d.InputOffset()]); err != nil {
+				return "", err
+			}
+			return b.String(), nil
+		}
 		if i > 0 {
-			b.vals = append(b.vals, ',')
+			joined = append(joined, ',')
 		}
-		if c := p.peek(); c == '{' || c == '[' {
-			b.vals = b.vals[:vstart]
-			p.pos = start
-			p.depth--
-			if err := p.skip(); err != nil {
-				return err
-			}
-			b.vals = p.appendCompact(b.vals, p.data[start:p.pos])
-			b.end(p.prefix)
-			return nil
-		}
-		var err error
-		if b.vals, err = p.scalar(b.vals); err != nil {
-			return err
-		}
-		p.ws()
-		switch p.peek() {
-		case ',':
-			p.pos++
-			p.ws()
-			continue
-		case ']':
-			p.pos++
-			p.depth--
-			b.end(p.prefix)
-			return nil
-		}
-		return p.fail("expected ',' or ']' after a value, found %s", p.found())
+		joined = append(joined, scalar(t)...)
 	}
+	_, err := token(d) // ']'
+	return string(joined), err
 }
 
-// skip checks the value at the current position and moves past it.
-func (p *jsonParser) skip() error {
-	open := p.peek()
-	if open != '{' && open != '[' {
-		_, err := p.scalar(p.scratch[:0])
-		return err
+// skip reads tokens until open arrays or objects have ended; the
+// innermost is at depth.
+func skip(d *json.Decoder, depth, open int) error {
+	for open > 0 {
+		if depth > maxDepth {
+			return errTooDeep
+		}
+		t, err := token(d)
+		if err != nil {
+			return err
+		}
+		switch t {
+		case json.Delim('{'), json.Delim('['):
+			open++
+			depth++
+		case json.Delim('}'), json.Delim(']'):
+			open--
+			depth--
+		}
 	}
-	if err := p.deeper(); err != nil {
-		return err
-	}
-	closing := byte('}')
-	if open == '[' {
-		closing = ']'
-	}
-	p.pos++
-	p.ws()
-	if p.peek() == closing {
-		p.pos++
-		p.depth--
+	return nil
+}
+
+// contractList reads the person's contracts, which start with t: an array
+// of objects, one object, or null.
+func (p *flattener) contractList(d *json.Decoder, t json.Token, name string, depth int) error {
+	switch t {
+	case nil:
 		return nil
+	case json.Delim('{'):
+		return p.contract(d, depth+1)
+	case json.Delim('['):
+	default:
+		return fmt.Errorf("the field %q should hold the person's contracts: an array of objects", name)
 	}
-	for {
-		if open == '{' {
-			if p.peek() != '"' {
-				return p.fail("expected a field name in double quotes, found %s", p.found())
-			}
-			if _, err := p.str(p.scratch[:0]); err != nil {
-				return err
-			}
-			p.ws()
-			if p.peek() != ':' {
-				return p.fail("expected ':' after the field name, found %s", p.found())
-			}
-			p.pos++
-			p.ws()
-		}
-		if err := p.skip(); err != nil {
+	for i := 1; d.More(); i++ {
+		t, err := token(d)
+		if err != nil {
 			return err
 		}
-		p.ws()
-		switch p.peek() {
-		case ',':
-			p.pos++
-			p.ws()
-			continue
-		case closing:
-			p.pos++
-			p.depth--
-			return nil
+		if t != json.Delim('{') {
+			return fmt.Errorf("the field %q should hold the person's contracts, but item %d is not an object", name, i)
 		}
-		return p.fail("expected ',' or '%c' after a value, found %s", closing, p.found())
+		if err := p.contract(d, depth+2); err != nil {
+			return err
+		}
 	}
+	_, err := token(d) // ']'
+	return err
 }
 
-// appendCompact appends JSON text without the white space between tokens.
-func (p *jsonParser) appendCompact(dst, raw []byte) []byte {
-	t, ok := p.text.tableFor(raw)
-	if !ok {
-		p.invalid++
+// contract reads a contract object whose '{' was just read; its fields
+// are named from the contract object.
+func (p *flattener) contract(d *json.Decoder, depth int) error {
+	if len(p.contracts) == cap(p.contracts) {
+		p.contracts = append(p.contracts, fields{})
+	} else {
+		p.contracts = p.contracts[:len(p.contracts)+1] // reusing an earlier line's storage
 	}
-	quoted, escaped := false, false
-	for _, c := range raw {
-		switch {
-		case escaped:
-			escaped = false
-		case quoted:
-			escaped = c == '\\'
-			quoted = c != '"'
-		case c == '"':
-			quoted = true
-		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
-			continue
-		}
-		if c >= utf8.RuneSelf && t != nil {
-			dst = append(dst, t[c]...)
-		} else {
-			dst = append(dst, c)
-		}
-	}
-	return dst
-}
-
-// scalar appends the text of the string, number, true, false or null at
-// the current position.
-func (p *jsonParser) scalar(dst []byte) ([]byte, error) {
-	switch c := p.peek(); {
-	case c == '"':
-		return p.str(dst)
-	case c == 't':
-		return p.literal(dst, "true", "true")
-	case c == 'f':
-		return p.literal(dst, "false", "false")
-	case c == 'n':
-		return p.literal(dst, "null", "")
-	case c == '-' || isDigit(c):
-		return p.number(dst)
-	}
-	return dst, p.fail("expected a value, found %s", p.found())
-}
-
-func (p *jsonParser) literal(dst []byte, word, text string) ([]byte, error) {
-	if !bytes.HasPrefix(p.data[p.pos:], []byte(word)) {
-		return dst, p.fail("expected a value, found %s", p.found())
-	}
-	p.pos += len(word)
-	return append(dst, text...), nil
-}
-
-func isDigit(c byte) bool { return '0' <= c && c <= '9' }
-
-// number appends a number as written.
-func (p *jsonParser) number(dst []byte) ([]byte, error) {
-	d, start := p.data, p.pos
-	digits := func() bool {
-		n := p.pos
-		for p.pos < len(d) && isDigit(d[p.pos]) {
-			p.pos++
-		}
-		return p.pos > n
-	}
-	if d[p.pos] == '-' {
-		p.pos++
-	}
-	switch {
-	case p.pos < len(d) && d[p.pos] == '0':
-		p.pos++
-	case !digits():
-		return dst, p.fail("expected a digit, found %s", p.found())
-	}
-	if p.pos < len(d) && d[p.pos] == '.' {
-		p.pos++
-		if !digits() {
-			return dst, p.fail("expected a digit after the decimal point, found %s", p.found())
-		}
-	}
-	if p.pos < len(d) && (d[p.pos] == 'e' || d[p.pos] == 'E') {
-		p.pos++
-		if p.pos < len(d) && (d[p.pos] == '+' || d[p.pos] == '-') {
-			p.pos++
-		}
-		if !digits() {
-			return dst, p.fail("expected a digit in the exponent, found %s", p.found())
-		}
-	}
-	return append(dst, d[start:p.pos]...), nil
-}
-
-// str appends the text of the string at the current position, unescaped
-// and decoded.
-func (p *jsonParser) str(dst []byte) ([]byte, error) {
-	start := p.pos + 1
-	i, escapes := start, false
-	for {
-		if i >= len(p.data) {
-			p.pos = start - 1
-			return dst, p.fail("the text has no closing quote")
-		}
-		c := p.data[i]
-		if c == '"' {
-			break
-		}
-		if c == '\\' {
-			escapes = true
-			i += 2
-			continue
-		}
-		if c < 0x20 {
-			p.pos = i
-			return dst, p.fail("control character %q in text; it must be escaped", rune(c))
-		}
-		i++
-	}
-	raw := p.data[start:i]
-	p.pos = i + 1
-	t, ok := p.text.tableFor(raw)
-	if !ok {
-		p.invalid++
-	}
-	if !escapes && t == nil {
-		return append(dst, raw...), nil
-	}
-	for j := 0; j < len(raw); j++ {
-		c := raw[j]
-		if c != '\\' {
-			if c >= utf8.RuneSelf && t != nil {
-				dst = append(dst, t[c]...)
-			} else {
-				dst = append(dst, c)
-			}
-			continue
-		}
-		j++
-		switch e := raw[j]; e {
-		case '"', '\\', '/':
-			dst = append(dst, e)
-		case 'b':
-			dst = append(dst, '\b')
-		case 'f':
-			dst = append(dst, '\f')
-		case 'n':
-			dst = append(dst, '\n')
-		case 'r':
-			dst = append(dst, '\r')
-		case 't':
-			dst = append(dst, '\t')
-		case 'u':
-			r, ok := hex4(raw[j+1:])
-			if !ok {
-				p.pos = start + j - 1
-				return dst, p.fail(`\u must be followed by four hexadecimal digits`)
-			}
-			j += 4
-			if utf16.IsSurrogate(r) {
-				// A surrogate pair; a lone surrogate becomes U+FFFD, as
-				// with encoding/json.
-				r2, ok := rune(0), false
-				if j+2 < len(raw) && raw[j+1] == '\\' && raw[j+2] == 'u' {
-					r2, ok = hex4(raw[j+3:])
-				}
-				if d := utf16.DecodeRune(r, r2); ok && d != utf8.RuneError {
-					r = d
-					j += 6
-				} else {
-					r = utf8.RuneError
-				}
-			}
-			dst = utf8.AppendRune(dst, r)
-		default:
-			p.pos = start + j - 1
-			return dst, p.fail("unknown escape \\%c", rune(e))
-		}
-	}
-	return dst, nil
-}
-
-func hex4(b []byte) (rune, bool) {
-	if len(b) < 4 {
-		return 0, false
-	}
-	var r rune
-	for _, c := range b[:4] {
-		switch {
-		case isDigit(c):
-			r = r<<4 | rune(c-'0')
-		case 'a' <= c && c <= 'f':
-			r = r<<4 | rune(c-'a'+10)
-		case 'A' <= c && c <= 'F':
-			r = r<<4 | rune(c-'A'+10)
-		default:
-			return 0, false
-		}
-	}
-	return r, true
+	c := &p.contracts[len(p.contracts)-1]
+	c.reset()
+	return p.object(d, c, "", depth, false)
 }
 
 // jsonFile is an open JSON Lines file.
 type jsonFile struct {
 	*sourceFile
 	lines   lineReader
-	p       jsonParser
-	person  flatFields // the fields of the object last read
+	p       flattener
 	shapes  []*shape
 	pending int  // the line of an object checkKey read ahead, or 0
 	ended   bool // checkKey found no object
@@ -689,7 +405,7 @@ func (j *jsonFile) next(bad func(*engine.RecordError), tick func(int64) error) (
 		if len(bytes.TrimSpace(b)) == 0 {
 			continue
 		}
-		if err := j.p.parse(b, &j.person); err != nil {
+		if err := j.p.parse(b); err != nil {
 			bad(j.recordError(j.lines.line, "", "", "%v", err))
 			continue
 		}
@@ -703,20 +419,16 @@ func (j *jsonFile) next(bad func(*engine.RecordError), tick func(int64) error) (
 
 // shapeOf returns the shape of the fields, shared with earlier records
 // holding the same names.
-func (j *jsonFile) shapeOf(b *flatFields) *shape {
+func (j *jsonFile) shapeOf(f *fields) *shape {
 	for i := len(j.shapes) - 1; i >= 0; i-- {
-		if s := j.shapes[i]; bytes.Equal(s.names, b.names) && slices.Equal(s.nameEnds, b.nameEnds) {
+		if s := j.shapes[i]; slices.Equal(s.names, f.names) {
 			return s
 		}
 	}
-	all := string(b.names)
-	names := make([]string, 0, len(b.nameEnds))
-	keep := make([]int, 0, len(b.nameEnds))
-	index := make(map[string]int, len(b.nameEnds))
-	start := 0
-	for i, end := range b.nameEnds {
-		name := all[start:end]
-		start = end
+	names := make([]string, 0, len(f.names))
+	keep := make([]int, 0, len(f.names))
+	index := make(map[string]int, len(f.names))
+	for i, name := range f.names {
 		if k, dup := index[name]; dup {
 			keep[k] = i // a repeated name: the last value wins, as in encoding/json
 			continue
@@ -725,7 +437,7 @@ func (j *jsonFile) shapeOf(b *flatFields) *shape {
 		names = append(names, name)
 		keep = append(keep, i)
 	}
-	s := &shape{names: slices.Clone(b.names), nameEnds: slices.Clone(b.nameEnds), header: engine.NewHeader(names), keep: keep, key: -1}
+	s := &shape{names: slices.Clone(f.names), header: engine.NewHeader(names), keep: keep, key: -1}
 	if j.key != "" {
 		s.key = s.header.Index(j.key)
 	}
@@ -752,7 +464,7 @@ func (j *jsonFile) checkKey(bad func(*engine.RecordError)) error {
 	if err != nil {
 		return err
 	}
-	if s := j.shapeOf(&j.person); s.key < 0 {
+	if s := j.shapeOf(&j.p.person); s.key < 0 {
 		return j.missingKey("field", s.header.Names)
 	}
 	j.pending = line
@@ -782,8 +494,8 @@ func (j *jsonFile) read(r *reader) error {
 		if err != nil {
 			return err
 		}
-		s := j.shapeOf(&j.person)
-		rec := &engine.RawRecord{Kind: kind, Header: s.header, Values: j.person.values(s), File: j.name, Line: line}
+		s := j.shapeOf(&j.p.person)
+		rec := &engine.RawRecord{Kind: kind, Header: s.header, Values: j.p.person.columns(s), File: j.name, Line: line}
 		if j.key != "" {
 			if s.key < 0 {
 				r.onError(j.recordError(line, j.key, "", "the person key field %q is missing; the line is skipped", j.key))
@@ -794,14 +506,15 @@ func (j *jsonFile) read(r *reader) error {
 				r.onError(j.recordError(line, j.key, "", "the person key field %q is empty; the line is skipped", j.key))
 				continue
 			}
-			rec.PersonKey = strings.Clone(key)
+			rec.PersonKey = key
 		}
 		if err := r.emit(rec); err != nil {
 			return err
 		}
-		for _, cb := range j.p.contracts[:j.p.nContracts] {
-			s := j.shapeOf(cb)
-			crec := &engine.RawRecord{Kind: engine.RecordContract, PersonKey: rec.PersonKey, Header: s.header, Values: cb.values(s), File: j.name, Line: line}
+		for i := range j.p.contracts {
+			cf := &j.p.contracts[i]
+			s := j.shapeOf(cf)
+			crec := &engine.RawRecord{Kind: engine.RecordContract, PersonKey: rec.PersonKey, Header: s.header, Values: cf.columns(s), File: j.name, Line: line}
 			if err := r.emit(crec); err != nil {
 				return err
 			}
@@ -815,16 +528,16 @@ type union struct {
 	seen  map[string]bool
 }
 
-func (u *union) add(b *flatFields) {
+func (u *union) add(f *fields) {
 	if u.seen == nil {
 		u.seen = map[string]bool{}
 	}
-	b.each(func(name []byte) {
-		if !u.seen[string(name)] {
-			u.seen[string(name)] = true
-			u.names = append(u.names, string(name))
+	for _, name := range f.names {
+		if !u.seen[name] {
+			u.seen[name] = true
+			u.names = append(u.names, name)
 		}
-	})
+	}
 }
 
 // describeJSONL returns the field names of the first records of a JSON
@@ -849,9 +562,9 @@ func (c *Connector) describeJSONL(f *sourceFile) (person, contract []string, err
 		if err != nil {
 			return nil, nil, err
 		}
-		pu.add(&j.person)
-		for _, cb := range j.p.contracts[:j.p.nContracts] {
-			cu.add(cb)
+		pu.add(&j.p.person)
+		for i := range j.p.contracts {
+			cu.add(&j.p.contracts[i])
 		}
 	}
 	return pu.names, cu.names, nil

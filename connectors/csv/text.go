@@ -60,7 +60,7 @@ func appendDecoded[S ~string | ~[]byte](t *charTable, dst []byte, src S) []byte 
 	return dst
 }
 
-func isASCII(s string) bool {
+func isASCII[S ~string | ~[]byte](s S) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] >= utf8.RuneSelf {
 			return false

@@ -204,6 +204,10 @@ func (im *Importer) read(ctx context.Context, cfg *engine.Config, src *engine.So
 	list := make([]*assembly, 0, expected)
 	var depts []deptPart
 	for batch := range results {
+		if err := m.Err(); err != nil {
+			cancel() // the goroutines see it and stop
+			return nil, err
+		}
 		for i := range batch {
 			r := &batch[i]
 			if len(r.errs) > 0 {

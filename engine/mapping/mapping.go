@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/dop251/goja"
@@ -35,6 +36,34 @@ type Mapper struct {
 	// keyIsExternalID is set when the mapping has no ExternalId field: the
 	// person key is the external id.
 	keyIsExternalID bool
+	// known holds every field name the source describes; snippets may
+	// read a known field a record lacks.
+	known map[string]bool
+	// timeouts counts snippet calls stopped by the time limit.
+	timeouts atomic.Int64
+	failed   atomic.Pointer[string]
+}
+
+// MaxTimeouts is how many snippet calls may hit the time limit before the
+// mapper gives up: a snippet that is slow for every record would otherwise
+// take the time limit times the number of records.
+const MaxTimeouts = 10
+
+// timedOut counts a call stopped by the time limit.
+func (m *Mapper) timedOut(sn *snippet) {
+	if m.timeouts.Add(1) == MaxTimeouts {
+		msg := fmt.Sprintf("the JavaScript for %s took longer than %s for %d records; fix the snippet and import again", sn.field, m.timeLimit, MaxTimeouts)
+		m.failed.Store(&msg)
+	}
+}
+
+// Err reports a problem that makes mapping the rest of the source
+// pointless, such as a snippet that keeps hitting the time limit.
+func (m *Mapper) Err() error {
+	if msg := m.failed.Load(); msg != nil {
+		return engine.Errorf(engine.Invalid, "%s", *msg)
+	}
+	return nil
 }
 
 type compiled struct {
@@ -64,13 +93,18 @@ func Compile(src *engine.SourceSystem, fields *engine.Fields, opts Options) (*Ma
 	if err != nil {
 		return nil, fmt.Errorf("source system %q: %w", src.Name, err)
 	}
-	m := &Mapper{source: src.Key, dates: dates, timeLimit: opts.TimeLimit, keyIsExternalID: true}
+	m := &Mapper{source: src.Key, dates: dates, timeLimit: opts.TimeLimit, keyIsExternalID: true, known: map[string]bool{}}
 	if m.timeLimit <= 0 {
 		m.timeLimit = DefaultTimeLimit
 	}
 	var desc engine.SourceDescription
 	if opts.Description != nil {
 		desc = *opts.Description
+	}
+	for _, names := range [][]string{desc.PersonFields, desc.ContractFields, desc.DepartmentFields} {
+		for _, n := range names {
+			m.known[n] = true
+		}
 	}
 	levels := []struct {
 		level   engine.Level
@@ -184,13 +218,24 @@ func contains(xs []string, s string) bool {
 // The wrappers start on the snippet's first line so that positions in
 // errors keep their line numbers.
 func compileSnippet(name, src string) (*snippet, error) {
+	sn, err := compileProgram(name, src)
+	if sn != nil {
+		sn.field = name
+	}
+	return sn, err
+}
+
+// compileProgram compiles a snippet in strict mode: an assignment to an
+// undeclared variable is an error instead of a global that would leak
+// into the next record.
+func compileProgram(name, src string) (*snippet, error) {
 	if strings.TrimSpace(src) == "" {
 		return nil, fmt.Errorf("the JavaScript snippet is empty")
 	}
-	p, err := goja.Compile(name, src, false)
+	p, err := goja.Compile(name, src, true)
 	if err != nil && strings.Contains(err.Error(), "Illegal return") {
 		// a function body: its variables are fresh on every call
-		p, err = goja.Compile(name, "(function(){"+src+"\n})()", false)
+		p, err = goja.Compile(name, "(function(){"+src+"\n})()", true)
 		if err != nil {
 			return nil, fmt.Errorf("JavaScript: %s", cleanJSError(err))
 		}
@@ -202,7 +247,7 @@ func compileSnippet(name, src string) (*snippet, error) {
 	// Run in a block so let, const and class are fresh on every call. Top
 	// level var declarations still live on the global object; run resets
 	// them, so a record never sees the previous record's values.
-	if block, berr := goja.Compile(name, "{"+src+"\n}", false); berr == nil {
+	if block, berr := goja.Compile(name, "{"+src+"\n}", true); berr == nil {
 		p = block
 	}
 	return &snippet{program: p, vars: topLevelVars(src)}, nil
@@ -211,6 +256,7 @@ func compileSnippet(name, src string) (*snippet, error) {
 // snippet is a compiled JavaScript snippet and the global variables it
 // declares.
 type snippet struct {
+	field   string
 	program *goja.Program
 	vars    []string
 }
@@ -287,3 +333,14 @@ func (m *Mapper) SourceFields(level engine.Level) []string {
 
 // MapsDepartments reports whether the mapping has department fields.
 func (m *Mapper) MapsDepartments() bool { return len(m.department) > 0 }
+
+// suggestField names the fields closest to an unknown one, for messages.
+func suggestField(name string, fields []string) string {
+	defs := make([]engine.FieldDef, 0, len(fields))
+	for _, f := range fields {
+		if f != "" {
+			defs = append(defs, engine.FieldDef{Path: f})
+		}
+	}
+	return engine.SuggestPaths(name, defs)
+}

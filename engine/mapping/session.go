@@ -24,9 +24,10 @@ type Session struct {
 
 	// the interrupt timer, reused for every call, and the guard that
 	// keeps it from firing into the next call
-	timer   *time.Timer
-	mu      sync.Mutex
-	running bool
+	timer    *time.Timer
+	mu       sync.Mutex
+	running  bool
+	deadline time.Time
 }
 
 // NewSession returns a session for one goroutine.
@@ -37,7 +38,7 @@ func (s *Session) runtime() *goja.Runtime {
 		return s.vm
 	}
 	vm := goja.New()
-	s.src = &sourceObject{vm: vm}
+	s.src = &sourceObject{vm: vm, known: s.m.known}
 	// read-only globals: a snippet cannot replace them for later records
 	global := vm.GlobalObject()
 	define := func(name string, v any) {
@@ -71,15 +72,21 @@ func (s *Session) runtime() *goja.Runtime {
 // sourceObject is the read-only `source` object snippets see: the fields of
 // the record being mapped.
 type sourceObject struct {
-	vm  *goja.Runtime
-	rec *engine.RawRecord
+	vm    *goja.Runtime
+	rec   *engine.RawRecord
+	known map[string]bool // every field the source's records may have
 }
 
 func (o *sourceObject) Get(key string) goja.Value {
 	if v, ok := o.rec.Get(key); ok {
 		return o.vm.ToValue(v)
 	}
-	return goja.Undefined()
+	if o.known[key] {
+		return goja.Undefined() // a field other records have (JSON Lines)
+	}
+	// most likely a typo, or a column the export no longer has: say so
+	// rather than map "undefined"
+	panic(o.vm.NewTypeError("source has no field %q%s; use 'name' in source to test for a field", key, suggestField(key, o.rec.Header.Names)))
 }
 func (o *sourceObject) Set(string, goja.Value) bool { return false }
 func (o *sourceObject) Has(key string) bool {
@@ -108,11 +115,13 @@ func (s *Session) run(sn *snippet, rec *engine.RawRecord) (goja.Value, error) {
 	}
 	s.mu.Lock()
 	s.running = true
+	s.deadline = time.Now().Add(s.m.timeLimit)
 	s.mu.Unlock()
 	if s.timer == nil {
 		s.timer = time.AfterFunc(s.m.timeLimit, func() {
 			s.mu.Lock()
-			if s.running {
+			// a late firing from an earlier call finds a later deadline
+			if s.running && !time.Now().Before(s.deadline) {
 				vm.Interrupt(errTimeout)
 			}
 			s.mu.Unlock()
@@ -128,6 +137,7 @@ func (s *Session) run(sn *snippet, rec *engine.RawRecord) (goja.Value, error) {
 	vm.ClearInterrupt()
 	if err != nil {
 		if errors.Is(err, errTimeout) {
+			s.m.timedOut(sn)
 			return nil, fmt.Errorf("JavaScript took longer than %s and was stopped", s.m.timeLimit)
 		}
 		return nil, fmt.Errorf("JavaScript error: %s", cleanJSError(err))
@@ -241,6 +251,9 @@ func (s *Session) Person(rec *engine.RawRecord) (*engine.Person, []engine.Record
 		}
 		c.setP(p, v)
 	}
+	if p.DisplayName == "" {
+		p.DisplayName = engine.DisplayNameOf(p.Name)
+	}
 	if s.m.keyIsExternalID {
 		p.ExternalID = rec.PersonKey
 	}
@@ -311,17 +324,20 @@ func errRequiredEmpty(c *compiled) error {
 
 // issue records a mapping problem on the person. Unlike the record error
 // it names no file or line, so that a row moving in the file does not
-// change the person.
+// change the person. Every problem blocks the person: a value that is
+// there but cannot be read (an end date in the wrong format, a failing
+// snippet) must not be provisioned as if it were empty, and an empty
+// required field must not be provisioned at all.
 func issue(c *compiled, contract string, err error) engine.Issue {
 	msg := c.Field + ": " + err.Error()
 	if contract != "" {
 		msg = fmt.Sprintf("contract %s, %s", contract, msg)
 	}
-	return engine.Issue{Field: c.Field, Contract: contract, Message: msg, Blocking: c.Required}
+	return engine.Issue{Field: c.Field, Contract: contract, Message: msg, Blocking: true}
 }
 
 func recordError(rec *engine.RawRecord, c *compiled, err error) engine.RecordError {
-	return engine.RecordError{File: rec.File, Line: rec.Line, Field: c.Field, Person: rec.PersonKey, Message: err.Error(), Blocking: c.Required}
+	return engine.RecordError{File: rec.File, Line: rec.Line, Field: c.Field, Person: rec.PersonKey, Message: err.Error(), Blocking: true}
 }
 
 // MapPerson maps a person record and the records of the person's contracts

@@ -146,11 +146,11 @@ func TestFieldMappingProblemsBecomeIssues(t *testing.T) {
 				assert.Equal(t, 9, errs[0].Line)
 				assert.Equal(t, fm.Field, errs[0].Field)
 				assert.Equal(t, "7", errs[0].Person)
-				assert.Equal(t, req, errs[0].Blocking)
+				assert.True(t, errs[0].Blocking, "an unreadable value blocks, required or not")
 				require.Len(t, p.Issues, 1)
-				assert.Equal(t, engine.Issue{Field: fm.Field, Message: fm.Field + ": " + errs[0].Message, Blocking: req}, p.Issues[0])
+				assert.Equal(t, engine.Issue{Field: fm.Field, Message: fm.Field + ": " + errs[0].Message, Blocking: true}, p.Issues[0])
 				assert.NotContains(t, p.Issues[0].Message, "line", "a person's issues do not change when rows move in the file")
-				assert.Equal(t, req, p.Blocked())
+				assert.True(t, p.Blocked())
 				// The field keeps no half-read value.
 				pf, _ := engine.NewFields(schema).PersonField(fm.Field)
 				assert.True(t, pf.Get(p).IsEmpty())
@@ -213,7 +213,6 @@ func TestSnippetResults(t *testing.T) {
 		{"text into a date field uses the date formats", "Details.BirthDate", "source.birth", engine.DateValue(18151210)},
 		{"null is empty", "DisplayName", "null", engine.TextValue("")},
 		{"undefined is empty", "DisplayName", "undefined", engine.TextValue("")},
-		{"a missing source field is undefined", "DisplayName", "source.nope", engine.TextValue("")},
 		{"a statement without a value is empty", "DisplayName", "var x = 1;", engine.TextValue("")},
 		{"true into a boolean field", "Excluded", "source.first === 'Ada'", engine.BoolValue(true)},
 		{"false into a boolean field", "Excluded", "false", engine.BoolValue(false)},
@@ -229,7 +228,6 @@ func TestSnippetResults(t *testing.T) {
 		{"toDate of an empty value is empty", "Details.BirthDate", "toDate(source.empty)", engine.DateValue(0)},
 		{"source keys", "DisplayName", "Object.keys(source).join(',')", engine.TextValue("first,last,birth,fte,accent,empty")},
 		{"in operator", "DisplayName", "('first' in source) + '/' + ('nope' in source)", engine.TextValue("true/false")},
-		{"source is read-only", "DisplayName", "source.first = 'Eve'; delete source.last; source.first + source.last", engine.TextValue("AdaLovelace")},
 		{"Math and JSON are there", "DisplayName", "JSON.stringify({n: Math.max(1, 2)})", engine.TextValue(`{"n":2}`)},
 	}
 	for _, tt := range tests {
@@ -263,11 +261,30 @@ func TestSnippetResultsThatDoNotFitTheField(t *testing.T) {
 			p, errs := mapOne(t, complexJS(tt.field, tt.snippet), rec)
 			require.Len(t, errs, 1)
 			assert.Contains(t, errs[0].Message, tt.want)
-			assert.False(t, errs[0].Blocking)
+			assert.True(t, errs[0].Blocking)
 			require.Len(t, p.Issues, 1)
-			assert.False(t, p.Blocked(), "a field that is not required does not block")
+			assert.True(t, p.Blocked(), "a value that cannot be used blocks the person, required or not")
 		})
 	}
+}
+
+func TestAFieldOtherRecordsHaveIsUndefinedInSnippets(t *testing.T) {
+	// JSON Lines records need not all have every field the source has
+	src := source([]engine.FieldMapping{complexJS("DisplayName", "source.nick || source.first")}, nil)
+	desc := engine.SourceDescription{PersonFields: []string{"first", "nick"}}
+	s := compile(t, src, mapping.Options{Description: &desc}).NewSession()
+	p, errs := s.Person(record(1, "1", "first", "Ada"))
+	require.Empty(t, errs)
+	assert.Equal(t, "Ada", p.DisplayName)
+}
+
+func TestDisplayNameFollowsTheConventionWhenItIsNotMapped(t *testing.T) {
+	src := source([]engine.FieldMapping{field("Name.GivenName", "first"), field("Name.FamilyNamePrefix", "prefix"),
+		field("Name.FamilyName", "last"), field("Name.FamilyNamePartner", "partner"), field("Name.Convention", "conv")}, nil)
+	s := compile(t, src, mapping.Options{}).NewSession()
+	p, errs := s.Person(record(1, "1", "first", "Jan", "prefix", "de", "last", "Vries", "partner", "Dam", "conv", "pb"))
+	require.Empty(t, errs)
+	assert.Equal(t, "Jan Dam-de Vries", p.DisplayName)
 }
 
 func TestSnippetThatThrowsIsARecordErrorAndAnIssue(t *testing.T) {
@@ -284,15 +301,15 @@ func TestSnippetThatThrowsIsARecordErrorAndAnIssue(t *testing.T) {
 			assert.Equal(t, 17, e.Line)
 			assert.Equal(t, "DisplayName", e.Field)
 			assert.Equal(t, "1001", e.Person)
-			assert.Equal(t, req, e.Blocking)
+			assert.True(t, e.Blocking, "a failing snippet blocks the person, required or not")
 			assert.Contains(t, e.Error(), `persons.csv line 17, field "DisplayName": JavaScript error: Error: no display name for Ada`)
 			assert.Contains(t, e.Error(), "DisplayName:2:", "the error names the snippet's line")
 
 			require.Len(t, p.Issues, 1)
 			assert.Equal(t, "DisplayName", p.Issues[0].Field)
 			assert.Equal(t, "DisplayName: "+e.Message, p.Issues[0].Message)
-			assert.Equal(t, req, p.Issues[0].Blocking)
-			assert.Equal(t, req, p.Blocked())
+			assert.True(t, p.Issues[0].Blocking)
+			assert.True(t, p.Blocked())
 			assert.Equal(t, "Ada", p.Name.GivenName, "the other fields are still mapped")
 			assert.Equal(t, "hr:1001", p.ID)
 		})
@@ -305,7 +322,10 @@ func TestRuntimeErrorsInSnippets(t *testing.T) {
 		snippet string
 		want    string
 	}{
-		{"source.nope.length", "JavaScript error: TypeError: Cannot read property 'length' of undefined"},
+		{"source.first.nope.length", "JavaScript error: TypeError: Cannot read property 'length' of undefined"},
+		{"source.frist", `JavaScript error: TypeError: source has no field "frist" (did you mean first?)`},
+		{"source.first = 'Eve'", "JavaScript error: TypeError"},
+		{"leaked = source.first", "JavaScript error: ReferenceError: leaked is not defined"},
 		{"undefinedFunction()", "JavaScript error: ReferenceError: undefinedFunction is not defined"},
 		{"throw 'plain'", "JavaScript error: plain"},
 	}
@@ -450,7 +470,7 @@ func TestSnippetVarsStartEmptyForEveryRecord(t *testing.T) {
 
 func TestSnippetsCannotReplaceSourceOrHelpers(t *testing.T) {
 	src := source([]engine.FieldMapping{
-		complexJS("Name.NickName", "source = {first: 'evil'}; removeDiacritics = null; toDate = null; removeDiacritics(source.first)"),
+		complexJS("Name.NickName", "try { source = {first: 'evil'} } catch (e) {}\ntry { removeDiacritics = null } catch (e) {}\nremoveDiacritics(source.first)"),
 	}, nil)
 	s := compile(t, src, mapping.Options{}).NewSession()
 	for i, name := range []string{"Zoë", "Chloé"} {
@@ -461,8 +481,10 @@ func TestSnippetsCannotReplaceSourceOrHelpers(t *testing.T) {
 }
 
 func TestToDateOfNothingIsEmpty(t *testing.T) {
-	v := personValue(t, complexJS("Details.BirthDate", "toDate(source.missing)"), record(1, "1"))
-	assert.True(t, v.IsEmpty())
+	for _, arg := range []string{"null", "undefined", "''"} {
+		v := personValue(t, complexJS("Details.BirthDate", "toDate("+arg+")"), record(1, "1"))
+		assert.True(t, v.IsEmpty(), arg)
+	}
 }
 
 func TestSessionContract(t *testing.T) {
@@ -505,10 +527,10 @@ func TestContractProblemsNameTheContract(t *testing.T) {
 	assert.Equal(t, `contracts.csv line 5, field "StartDate": source field "start": expected a date like dd-MM-yyyy, got "someday"`, errs[0].Error())
 	assert.True(t, errs[0].Blocking)
 	assert.Equal(t, "1001", errs[0].Person)
-	assert.False(t, errs[1].Blocking)
+	assert.True(t, errs[1].Blocking, "an unreadable FTE blocks too")
 	assert.Equal(t, []engine.Issue{
 		{Field: "StartDate", Contract: "C-9", Message: "contract C-9, StartDate: " + errs[0].Message, Blocking: true},
-		{Field: "Details.Fte", Contract: "C-9", Message: "contract C-9, Details.Fte: " + errs[1].Message},
+		{Field: "Details.Fte", Contract: "C-9", Message: "contract C-9, Details.Fte: " + errs[1].Message, Blocking: true},
 	}, issues)
 	assert.Equal(t, "C-9", c.ExternalID)
 	assert.Equal(t, engine.Date(0), c.StartDate)
