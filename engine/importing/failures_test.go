@@ -3,6 +3,7 @@ package importing_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -198,4 +199,19 @@ func TestCancelOnceWritingHasStartedIsTooLate(t *testing.T) {
 	assert.Equal(t, engine.ImportAccepted, run.Status)
 	require.NotNil(t, snap)
 	assert.Equal(t, 50, snap.Persons)
+}
+
+func TestASnippetThatKeepsTimingOutStopsTheImport(t *testing.T) {
+	s := openStore(t)
+	im := newImporter(s)
+	im.TimeLimit = 5 * time.Millisecond
+	src := hrSource("hr")
+	src.Mapping.Person = append(src.Mapping.Person, engine.FieldMapping{Field: "Name.NickName", Type: engine.MapComplex, Value: "while (true) {}"})
+	run, snap, err := im.Run(context.Background(), config(src), src, people(500).single(nil), nil)
+	require.Error(t, err)
+	assert.Nil(t, snap)
+	assert.Contains(t, err.Error(), "the JavaScript for Name.NickName took longer than 5ms")
+	require.NotNil(t, run)
+	assert.Equal(t, engine.ImportFailed, run.Status)
+	noSnapshot(t, s)
 }

@@ -186,6 +186,9 @@ func (im *Importer) read(ctx context.Context, cfg *engine.Config, src *engine.So
 			for batch := range jobs {
 				out := make([]result, 0, len(batch))
 				for _, j := range batch {
+					if m.Err() != nil {
+						break // the collector stops the import
+					}
 					out = append(out, mapJob(s, j))
 				}
 				select {
