@@ -181,7 +181,8 @@ type ImportCommit struct {
 	// to the total.
 	Snapshot *SnapshotInfo
 	// Supersede lists pending imports of the same source that this one
-	// replaces: they get status superseded, decided at Run.FinishedAt.
+	// replaces: they get status superseded, decided at Run.FinishedAt, and
+	// the records they wrote are dropped.
 	Supersede []uint64
 }
 
@@ -235,8 +236,8 @@ type Store interface {
 	PendingImport(ctx context.Context, id uint64) (*PendingImport, error)
 	// ResolveImport decides a pending import. With status accepted its
 	// changes become a new snapshot described by snap (completed as for
-	// CommitImport); with rejected, snap is nil and its changes are
-	// dropped. It returns NotFound for an unknown import and Conflict for
+	// CommitImport); with rejected, snap is nil and its changes and the
+	// records it wrote are dropped. It returns NotFound for an unknown import and Conflict for
 	// one that is not pending.
 	ResolveImport(ctx context.Context, id uint64, status ImportStatus, at time.Time, note string, snap *SnapshotInfo) (*ImportRun, *SnapshotInfo, error)
 }

@@ -178,10 +178,33 @@ func supersede(tx *bolt.Tx, id, by uint64, at time.Time) error {
 	run.Status = engine.ImportSuperseded
 	run.DecidedAt = at
 	run.Message = fmt.Sprintf("replaced by import %d before anyone decided", by)
-	if err := tx.Bucket(bucketPending).DeleteBucket(u64(id)); err != nil {
+	if err := discardPending(tx, id); err != nil {
 		return err
 	}
 	return putRun(tx, run)
+}
+
+// discardPending deletes a pending import's changes and the records it
+// wrote for them: no snapshot refers to those records.
+func discardPending(tx *bolt.Tx, id uint64) error {
+	pending, depts, err := readPending(tx, id)
+	if err != nil {
+		return err
+	}
+	recs := tx.Bucket(bucketRecords)
+	for _, c := range pending.Changes {
+		if !c.Removed {
+			if err := recs.Delete(u64(c.Entry.Ref.Seq)); err != nil {
+				return err
+			}
+		}
+	}
+	if depts != nil && depts.Ref.Seq != 0 {
+		if err := recs.Delete(u64(depts.Ref.Seq)); err != nil {
+			return err
+		}
+	}
+	return tx.Bucket(bucketPending).DeleteBucket(u64(id))
 }
 
 func writePending(tx *bolt.Tx, id uint64, changes []engine.IndexChange, depts *engine.DepartmentsRef) error {
@@ -271,7 +294,11 @@ func (s *Store) ResolveImport(ctx context.Context, id uint64, status engine.Impo
 		run.Status = status
 		run.DecidedAt = at
 		run.Message = note
-		if err := tx.Bucket(bucketPending).DeleteBucket(u64(id)); err != nil {
+		if status == engine.ImportRejected {
+			if err := discardPending(tx, id); err != nil {
+				return err
+			}
+		} else if err := tx.Bucket(bucketPending).DeleteBucket(u64(id)); err != nil {
 			return err
 		}
 		return putRun(tx, run)

@@ -644,6 +644,29 @@ func TestReadJSONLinesDecodesText(t *testing.T) {
 	assert.Equal(t, engine.RecordError{File: "hr.jsonl", Line: 2, Field: "name", Message: notUTF8}, *res.errors[0])
 }
 
+func TestReadJSONLinesDecodesTheConfiguredEncoding(t *testing.T) {
+	tests := []struct {
+		name, encoding, line string
+		want                 map[string]string
+	}{
+		{"windows-1252", "windows-1252", "{\"id\":1,\"pr\xE9nom\":\"Ren\xE9e\",\"note\":[\"\x80\",{\"a\":\"\x8A\"}]}",
+			map[string]string{"id": "1", "prénom": "Renée", "note": `["€",{"a":"Š"}]`}},
+		{"iso-8859-1", "iso-8859-1", "{\"id\":1,\"name\":\"\xDF\xFF\"}", map[string]string{"id": "1", "name": "ßÿ"}},
+		{"auto keeps UTF-8 beside windows-1252 on one line", "auto", "{\"id\":1,\"name\":\"Ren\xC3\xA9e\",\"city\":\"Z\xFCrich\"}",
+			map[string]string{"id": "1", "name": "Renée", "city": "Zürich"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := single("hr.jsonl")
+			s["encoding"] = tt.encoding
+			res := mustRead(t, map[string]string{"hr.jsonl": tt.line + "\n"}, s)
+			require.Empty(t, res.errors)
+			require.Len(t, res.records, 1)
+			assert.Equal(t, tt.want, fieldsOf(res.records[0]))
+		})
+	}
+}
+
 func TestReadJSONLinesReadsLinesLongerThanTheBuffer(t *testing.T) {
 	long := strings.Repeat("x", bufferSize*3/2)
 	content := `{"id":1,"note":"` + long + `"}` + "\n" + `{"id":2}`
@@ -657,27 +680,21 @@ func TestReadJSONLinesReadsLinesLongerThanTheBuffer(t *testing.T) {
 // TestJSONLinesAcceptsALineExactlyWhenItHoldsOneObject checks the walk
 // over encoding/json's tokens against json.Valid.
 func TestJSONLinesAcceptsALineExactlyWhenItHoldsOneObject(t *testing.T) {
-	for _, line := range jsonSamples {
-		t.Run(line, func(t *testing.T) { checkAcceptsValidObjects(t, line) })
+	samples := []string{
+		`{}`, ` { } `, `{"a":1}`, `{"a":-0.5e+10}`, `{"a":1E5}`, `{"a":-}`, `{"a":1.}`, `{"a":.5}`, `{"a":01}`, `{"a":1e}`,
+		`{"a":"\u00e9\uD83D\uDE00"}`, `{"a":"\u12"}`, `{"a":"\q"}`, `{"a":"tab	inside"}`, `{"a":tru}`, `{"a":nul}`, `{"a":true}`,
+		`{"a":[]}`, `{"a":[1,]}`, `{"a":[,1]}`, `{"a":[1 2]}`, `{"a":{"b":{"c":[{"d":null}]}}}`, `{"a":{"b":}}`, `{"a" : [ {"x" : [ ] } , 1 ] }`,
+		`{"a":1,"a":2}`, `{"":1}`, `{"a":1}x`, `{"a":1`, `{"a"}`, `{1:2}`, `"a"`, `[]`, `{"a":"\"}`, `{"a":"\\"}`, `{"a":[1,{"b":2}]}`,
+		`{"a":[1,{"b":2]}`, `{"a":[1,{"b":2},]}`, `{"a":[[1],[2]]}`, `{"a":[{"b":1} {"c":2}]}`, `{"a":"x"  ,  "b"  :  "y"}`,
+		`{"":1E700}`, `{"a":-0,"b":0e-1,"c":"\u0000"}`, `{"a":1}}`, `{"a":1}]`, `{"a":1} "b"`, `{"a":1} {`, `{"a":[1}`, `{"a":{"b":1]}`,
 	}
-}
-
-var jsonSamples = []string{
-	`{}`, ` { } `, `{"a":1}`, `{"a":-0.5e+10}`, `{"a":1E5}`, `{"a":-}`, `{"a":1.}`, `{"a":.5}`, `{"a":01}`, `{"a":1e}`,
-	`{"a":"\u00e9\uD83D\uDE00"}`, `{"a":"\u12"}`, `{"a":"\q"}`, `{"a":"tab	inside"}`, `{"a":tru}`, `{"a":nul}`, `{"a":true}`,
-	`{"a":[]}`, `{"a":[1,]}`, `{"a":[,1]}`, `{"a":[1 2]}`, `{"a":{"b":{"c":[{"d":null}]}}}`, `{"a":{"b":}}`, `{"a" : [ {"x" : [ ] } , 1 ] }`,
-	`{"a":1,"a":2}`, `{"":1}`, `{"a":1}x`, `{"a":1`, `{"a"}`, `{1:2}`, `"a"`, `[]`, `{"a":"\"}`, `{"a":"\\"}`, `{"a":[1,{"b":2}]}`,
-	`{"a":[1,{"b":2]}`, `{"a":[1,{"b":2},]}`, `{"a":[[1],[2]]}`, `{"a":[{"b":1} {"c":2}]}`, `{"a":"x"  ,  "b"  :  "y"}`,
-	`{"":1E700}`, `{"a":-0,"b":0e-1,"c":"\u0000"}`, `{"a":1}}`, `{"a":1}]`, `{"a":1} "b"`, `{"a":1} {`, `{"a":[1}`, `{"a":{"b":1]}`,
-}
-
-func checkAcceptsValidObjects(t *testing.T, line string) {
-	t.Helper()
-	var p flattener
-	err := p.parse([]byte(line))
-	valid := json.Valid([]byte(line)) && strings.HasPrefix(strings.TrimLeft(line, " \t\r\n"), "{")
-	if valid != (err == nil) {
-		t.Fatalf("%q: encoding/json says valid=%v, the connector says %v", line, valid, err)
+	for _, line := range samples {
+		t.Run(line, func(t *testing.T) {
+			p := flattener{contractsField: "contracts"}
+			err := p.parse([]byte(line))
+			valid := json.Valid([]byte(line)) && strings.HasPrefix(strings.TrimSpace(line), "{")
+			assert.Equal(t, valid, err == nil, "encoding/json says valid=%v, the connector says %v", valid, err)
+		})
 	}
 }
 

@@ -330,8 +330,9 @@ func testFirstPendingApproved(t *testing.T, h *harness) {
 func testPendingRejected(t *testing.T, h *harness) {
 	persons := people("hr", 1, 5)
 	h.accept("hr", persons...)
-	run, _, _ := h.commit(importSpec{source: "hr", persons: persons[:1], departments: newDepartments("hr", 4, "New"), pending: true})
+	run, _, _ := h.commit(importSpec{source: "hr", persons: append(persons[:1:1], newPerson("hr", "9")), departments: newDepartments("hr", 4, "New"), pending: true})
 	h.reopen()
+	written := h.pendingRecords(run.ID)
 
 	rejected := h.reject(run.ID, "the export was cut short")
 	h.reopen()
@@ -340,6 +341,8 @@ func testPendingRejected(t *testing.T, h *harness) {
 	h.requirePendingGone(run.ID)
 	h.requireSnapshotCount(1)
 	h.requireSnapshot(1)
+
+	h.requireRecordsGone(written, "a rejected import's records are discarded")
 
 	_, _, err := h.s.ResolveImport(h.ctx, run.ID, engine.ImportRejected, h.now(), "again", nil)
 	requireCode(t, engine.Conflict, err, "rejecting an import twice")
@@ -350,8 +353,10 @@ func testPendingRejected(t *testing.T, h *harness) {
 func testSupersede(t *testing.T, h *harness) {
 	persons := people("hr", 1, 5)
 	h.accept("hr", persons...)
-	a, _, _ := h.commit(importSpec{source: "hr", persons: persons[:2], pending: true})
+	a, _, _ := h.commit(importSpec{source: "hr", persons: append(persons[:2:2], newPerson("hr", "9")), pending: true})
+	written := h.pendingRecords(a.ID)
 	b, _, _ := h.commit(importSpec{source: "hr", persons: persons[:3], pending: true, supersede: []uint64{a.ID}})
+	h.requireRecordsGone(written, "a superseded import's records are discarded")
 
 	h.reopen()
 	old := h.requireStatus(a.ID, engine.ImportSuperseded)
@@ -650,4 +655,28 @@ func entriesOf(refs []engine.RecordRef) []engine.IndexEntry {
 		out[i] = engine.IndexEntry{Ref: r}
 	}
 	return out
+}
+
+// pendingRecords returns the refs of the records a pending import wrote.
+func (h *harness) pendingRecords(id uint64) []engine.RecordRef {
+	h.t.Helper()
+	p, err := h.s.PendingImport(h.ctx, id)
+	require.NoError(h.t, err)
+	var refs []engine.RecordRef
+	for _, c := range p.Changes {
+		if !c.Removed {
+			refs = append(refs, c.Entry.Ref)
+		}
+	}
+	require.NotEmpty(h.t, refs, "the pending import wrote records")
+	return refs
+}
+
+// requireRecordsGone checks that none of the records can be read.
+func (h *harness) requireRecordsGone(refs []engine.RecordRef, msg string) {
+	h.t.Helper()
+	for _, r := range refs {
+		err := h.s.ReadPersons(h.ctx, []engine.RecordRef{r}, func(int, *engine.Person) error { return nil })
+		require.Error(h.t, err, msg)
+	}
 }
