@@ -177,6 +177,22 @@ func TestIndexIsStoredFullOrAsChanges(t *testing.T) {
 	}
 }
 
+func TestSnapshotsThatChangeNothingNeverForceAFullIndex(t *testing.T) {
+	s := newStore(t)
+	commitChanges(t, s, "hr", realisticPersons("hr", 0, 50), nil)
+	for k := 2; k <= 100; k++ { // a quarter of a year of unchanged daily imports
+		commitChanges(t, s, "hr", nil, nil)
+	}
+	commitChanges(t, s, "hr", []*engine.Person{realisticPerson("hr", 3, 2)}, nil)
+	for n := uint64(2); n <= 101; n++ {
+		full, _ := indexLayout(t, s, n)
+		require.False(t, full, "snapshot %d repeats no full index", n)
+	}
+	idx, err := s.SnapshotIndex(context.Background(), 101)
+	require.NoError(t, err)
+	require.Len(t, idx.Entries, 50)
+}
+
 // storeSize measures a store: its file size and the bytes its buckets'
 // pages hold (its logical size).
 type storeSize struct {

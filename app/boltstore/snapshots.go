@@ -25,6 +25,8 @@ type snapshotMeta struct {
 	Base uint64 `json:"base"`
 	// Chain counts the change entries stored since Base.
 	Chain int `json:"chain"`
+	// Links counts the snapshots since Base that changed something.
+	Links int `json:"links"`
 }
 
 // A full index is written when the changes since the last one exceed a
@@ -288,7 +290,9 @@ func (s *Store) writeSnapshot(tx *bolt.Tx, info *engine.SnapshotInfo, changes []
 			return nil, err
 		}
 	}
-	full := prev == nil || (prev.Chain+len(changes))*4 > info.Persons || n-prev.Base >= maxChain
+	// a snapshot that changed nothing adds an empty change set, which
+	// costs nothing to read, so only real changes lengthen the chain
+	full := prev == nil || (prev.Chain+len(changes))*4 > info.Persons || len(changes) > 0 && prev.Links+1 >= maxChain
 	b, err := tx.Bucket(bucketIndex).CreateBucket(u64(n))
 	if err != nil {
 		return nil, err
@@ -316,7 +320,10 @@ func (s *Store) writeSnapshot(tx *bolt.Tx, info *engine.SnapshotInfo, changes []
 		if err := putChanges(b, changes); err != nil {
 			return nil, err
 		}
-		meta.Base, meta.Chain = prev.Base, prev.Chain+len(changes)
+		meta.Base, meta.Chain, meta.Links = prev.Base, prev.Chain+len(changes), prev.Links
+		if len(changes) > 0 {
+			meta.Links++
+		}
 	}
 	if err := putJSON(tx.Bucket(bucketSnapshots), u64(n), meta); err != nil {
 		return nil, err

@@ -67,7 +67,7 @@ func (lr *lineReader) next() ([]byte, error) {
 	}
 }
 
-// fields are the flattened fields of one object, in the order written.
+// fields holds the flattened fields of one object, in the order written.
 type fields struct {
 	names  []string
 	values []string
@@ -119,10 +119,8 @@ type flattener struct {
 // parse flattens the object on raw into person and, when contractsField
 // is set, the person's contracts.
 func (p *flattener) parse(raw []byte) error {
-	p.line, p.checkUTF8, p.bad = p.toUTF8(raw), false, ""
-	if p.text.mode == textUTF8 {
-		p.checkUTF8 = !utf8.Valid(raw)
-	}
+	p.line, p.bad = p.toUTF8(raw), ""
+	p.checkUTF8 = p.text.mode == textUTF8 && !utf8.Valid(raw)
 	p.person.reset()
 	p.contracts = p.contracts[:0]
 
