@@ -52,6 +52,9 @@ type App struct {
 	// run allows one pipeline run (import, later evaluation and
 	// enforcement) at a time.
 	run sync.Mutex
+	// config serialises changes to the configuration, so that two edits
+	// (from two screens, say) never overwrite each other.
+	config sync.Mutex
 
 	mu      sync.Mutex
 	persons *PersonList // cache for the latest snapshot

@@ -3,6 +3,7 @@ package app_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -369,17 +370,67 @@ func TestConfigExportImportRoundTrip(t *testing.T) {
 	var out bytes.Buffer
 	require.NoError(t, a.ExportConfig(ctx, &out))
 	assert.Contains(t, out.String(), `"format": "provisio-config"`)
+	assert.Contains(t, out.String(), filepath.Join(a.Dir(), "demo-data", "persons.csv"), "exported paths are absolute")
 
+	// imported from elsewhere, as `provisio config import /tmp/x/config.json` does
+	elsewhere := t.TempDir()
 	b := openApp(t)
-	cfg, err := b.ImportConfig(ctx, bytes.NewReader(out.Bytes()), "config.json", a.Dir())
+	cfg, err := b.ImportConfig(ctx, bytes.NewReader(out.Bytes()), filepath.Join(elsewhere, "config.json"), elsewhere)
 	require.NoError(t, err)
-	assert.Equal(t, filepath.Join(a.Dir(), "demo-data", "persons.csv"), cfg.SourceSystems[0].Settings["personsFile"],
-		"relative paths are resolved against the file's folder")
+	assert.Equal(t, filepath.Join(a.Dir(), "demo-data", "persons.csv"), cfg.SourceSystems[0].Settings["personsFile"])
 	_, err = b.RunImport(ctx, nil, nil)
 	require.NoError(t, err)
 	list, err := b.Persons(ctx)
 	require.NoError(t, err)
 	assert.Len(t, list.Persons, 300)
+}
+
+func TestConfigImportRelativePathsAreRelativeToTheFile(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "export.csv"), exportOf(2))
+	src := csvSource("export.csv", engine.ImportThresholds{})
+	src.Key = "hr"
+	file, err := json.Marshal(engine.ConfigFile{Format: engine.ConfigFormat, Version: 1, Config: &engine.Config{SourceSystems: []engine.SourceSystem{src}}})
+	require.NoError(t, err)
+	a := openApp(t)
+	ctx := context.Background()
+	_, err = a.ImportConfig(ctx, bytes.NewReader(file), filepath.Join(dir, "config.json"), dir)
+	require.NoError(t, err)
+	_, err = a.RunImport(ctx, nil, nil)
+	require.NoError(t, err)
+}
+
+func TestConfigImportDoesNotLeavePersonsWithoutTheirSource(t *testing.T) {
+	a := openApp(t)
+	ctx := context.Background()
+	_, err := a.CreateDemo(ctx, nil)
+	require.NoError(t, err)
+	var out bytes.Buffer
+	require.NoError(t, a.ExportConfig(ctx, &out))
+	renamed := strings.Replace(out.String(), `"key": "hr"`, `"key": "hr2"`, 1)
+	_, err = a.ImportConfig(ctx, strings.NewReader(renamed), "config.json", t.TempDir())
+	require.Error(t, err)
+	assert.True(t, engine.IsCode(err, engine.Conflict), "%v", err)
+	assert.Contains(t, err.Error(), `leaves out source system "HR export" (key "hr"), but 300 persons were imported`)
+	cfg, _ := a.Config(ctx)
+	assert.Equal(t, "hr", cfg.SourceSystems[0].Key, "nothing changed")
+
+	_, err = a.ImportConfig(ctx, strings.NewReader(out.String()), "config.json", t.TempDir())
+	require.NoError(t, err, "the same sources may be imported again")
+}
+
+func TestSourceKeyCannotChangeWhileAnImportWaits(t *testing.T) {
+	a := openApp(t)
+	ctx := context.Background()
+	key, _ := addSource(t, a, 3, engine.ImportThresholds{Added: engine.Threshold{MaxCount: intp(1)}})
+	_, err := a.RunImport(ctx, nil, nil)
+	require.True(t, app.IsBlocked(err))
+	cfg, _ := a.Config(ctx)
+	src := cfg.SourceSystems[0]
+	src.Key = "renamed"
+	_, err = a.SaveSourceSystem(ctx, src, key)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "is waiting for approval")
 }
 
 func TestConfigImportRejectsABadFileAndKeepsTheConfiguration(t *testing.T) {

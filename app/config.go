@@ -55,6 +55,8 @@ func (a *App) CheckSourceSystem(cfg *engine.Config, src *engine.SourceSystem) er
 // returns its key. A source system's key cannot change once it has
 // persons.
 func (a *App) SaveSourceSystem(ctx context.Context, src engine.SourceSystem, originalKey string) (string, error) {
+	a.config.Lock()
+	defer a.config.Unlock()
 	cfg, err := a.Config(ctx)
 	if err != nil {
 		return "", err
@@ -75,10 +77,10 @@ func (a *App) SaveSourceSystem(ctx context.Context, src engine.SourceSystem, ori
 			return "", engine.Errorf(engine.Conflict, "the key %q is already used by another source system", src.Key)
 		}
 		if originalKey != "" {
-			if n, err := a.personsOfSource(ctx, originalKey); err != nil {
+			if use, err := a.sourceUse(ctx, originalKey); err != nil {
 				return "", err
-			} else if n > 0 {
-				return "", engine.Errorf(engine.Conflict, "the key of %q cannot change: %d persons were imported with key %q", src.Name, n, originalKey)
+			} else if use != "" {
+				return "", engine.Errorf(engine.Conflict, "the key of %q cannot change: %s with key %q", src.Name, use, originalKey)
 			}
 		}
 	}
@@ -104,19 +106,33 @@ func uniqueKey(cfg *engine.Config, base string) string {
 	}
 }
 
-func (a *App) personsOfSource(ctx context.Context, key string) (int, error) {
+// sourceUse says what a source system key is used by: persons in the
+// latest snapshot, or pending imports; "" when nothing.
+func (a *App) sourceUse(ctx context.Context, key string) (string, error) {
+	var uses []string
 	snap, err := a.store.FindSnapshot(ctx, 0)
-	if engine.IsCode(err, engine.NotFound) {
-		return 0, nil
+	switch {
+	case err == nil:
+		idx, err := a.store.SnapshotIndex(ctx, snap.Number)
+		if err != nil {
+			return "", err
+		}
+		if n := len(idx.Source(key)); n > 0 {
+			uses = append(uses, fmt.Sprintf("%d persons were imported", n))
+		}
+	case !engine.IsCode(err, engine.NotFound):
+		return "", err
 	}
+	runs, err := a.store.ListImports(ctx)
 	if err != nil {
-		return 0, err
+		return "", err
 	}
-	idx, err := a.store.SnapshotIndex(ctx, snap.Number)
-	if err != nil {
-		return 0, err
+	for _, r := range runs {
+		if r.Source == key && r.Status == engine.ImportPending {
+			uses = append(uses, fmt.Sprintf("import %d is waiting for approval", r.ID))
+		}
 	}
-	return len(idx.Source(key)), nil
+	return strings.Join(uses, " and "), nil
 }
 
 // DeleteSourceSystem removes a source system. Its persons and departments
@@ -127,25 +143,35 @@ func (a *App) DeleteSourceSystem(ctx context.Context, key string) error {
 		return err
 	}
 	defer done()
+	a.config.Lock()
+	defer a.config.Unlock()
 	cfg, err := a.Config(ctx)
 	if err != nil {
 		return err
 	}
-	src, ok := cfg.SourceSystem(key)
-	if !ok {
+	i := slices.IndexFunc(cfg.SourceSystems, func(s engine.SourceSystem) bool { return s.Key == key })
+	if i < 0 {
 		return engine.Errorf(engine.NotFound, "there is no source system %q", key)
 	}
-	if _, _, err := a.importer.RemoveSource(ctx, src); err != nil {
+	src := cfg.SourceSystems[i]
+	cfg.SourceSystems = slices.Delete(cfg.SourceSystems, i, i+1)
+	// the persons leave and the source goes in one transaction
+	run, _, err := a.importer.RemoveSource(ctx, &src, cfg)
+	if err != nil {
 		return err
 	}
 	a.invalidate()
-	cfg.SourceSystems = slices.DeleteFunc(cfg.SourceSystems, func(s engine.SourceSystem) bool { return s.Key == key })
-	return a.store.SaveConfig(ctx, cfg)
+	if run == nil { // nothing to remove: only the configuration changes
+		return a.store.SaveConfig(ctx, cfg)
+	}
+	return nil
 }
 
 // SaveSchema replaces the workspace's custom fields. A field that a source
 // mapping uses cannot be removed.
 func (a *App) SaveSchema(ctx context.Context, schema engine.Schema) error {
+	a.config.Lock()
+	defer a.config.Unlock()
 	cfg, err := a.Config(ctx)
 	if err != nil {
 		return err
@@ -159,6 +185,8 @@ func (a *App) SaveSchema(ctx context.Context, schema engine.Schema) error {
 
 // SavePrimaryContractOrder replaces how the primary contract is chosen.
 func (a *App) SavePrimaryContractOrder(ctx context.Context, order engine.PrimaryContractOrder) error {
+	a.config.Lock()
+	defer a.config.Unlock()
 	cfg, err := a.Config(ctx)
 	if err != nil {
 		return err
@@ -188,11 +216,15 @@ func (a *App) checkConfig(cfg *engine.Config) error {
 }
 
 // ExportConfig writes the configuration as a ConfigFile. Secrets appear
-// only as references.
+// only as references; file paths are absolute, so the file can be
+// imported from anywhere.
 func (a *App) ExportConfig(ctx context.Context, w io.Writer) error {
 	cfg, err := a.Config(ctx)
 	if err != nil {
 		return err
+	}
+	for i := range cfg.SourceSystems {
+		resolveFileSettings(&cfg.SourceSystems[i], a.dir)
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
@@ -213,6 +245,24 @@ func (a *App) ImportConfig(ctx context.Context, r io.Reader, name, baseDir strin
 	}
 	if err := a.checkConfig(cfg); err != nil {
 		return nil, engine.Errorf(engine.Invalid, "%s: %v", name, err)
+	}
+	a.config.Lock()
+	defer a.config.Unlock()
+	current, err := a.Config(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, old := range current.SourceSystems {
+		if _, kept := cfg.SourceSystem(old.Key); kept {
+			continue
+		}
+		// its persons would stay in every snapshot with no source to
+		// remove them
+		if use, err := a.sourceUse(ctx, old.Key); err != nil {
+			return nil, err
+		} else if use != "" {
+			return nil, engine.Errorf(engine.Conflict, "%s leaves out source system %q (key %q), but %s: keep it in the file, or delete it in the app first", name, old.Name, old.Key, use)
+		}
 	}
 	if err := a.store.SaveConfig(ctx, cfg); err != nil {
 		return nil, err

@@ -66,7 +66,10 @@ func (a *App) CreateDemo(ctx context.Context, progress func(importing.Progress))
 	if err := a.checkConfig(cfg); err != nil {
 		return nil, err
 	}
-	if err := a.store.SaveConfig(ctx, cfg); err != nil {
+	a.config.Lock()
+	err = a.store.SaveConfig(ctx, cfg)
+	a.config.Unlock()
+	if err != nil {
 		return nil, err
 	}
 	return a.RunImport(ctx, nil, progress)

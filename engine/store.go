@@ -180,6 +180,10 @@ type ImportCommit struct {
 	// DepartmentRecords[Run.Source] at the new record and sets Departments
 	// to the total.
 	Snapshot *SnapshotInfo
+	// Config, when set, replaces the configuration in the same
+	// transaction (deleting a source system removes its persons and the
+	// source together).
+	Config *Config
 	// Supersede lists pending imports of the same source that this one
 	// replaces: they get status superseded, decided at Run.FinishedAt, and
 	// the records they wrote are dropped.

@@ -145,6 +145,11 @@ func (s *Store) CommitImport(ctx context.Context, c *engine.ImportCommit) (*engi
 				return err
 			}
 		}
+		if c.Config != nil {
+			if err := putJSON(tx.Bucket(bucketConfig), keyConfig, c.Config); err != nil {
+				return err
+			}
+		}
 		if run.Status == engine.ImportAccepted {
 			info := *c.Snapshot
 			info.ImportID = id

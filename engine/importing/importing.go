@@ -275,9 +275,10 @@ func (im *Importer) Reject(ctx context.Context, id uint64, note string) (*engine
 // RemoveSource makes a new snapshot without any of a source system's
 // persons and departments, for a source system that is being deleted. It
 // records an accepted import run that says so, and its pending imports are
-// superseded (or, with nothing to remove, rejected). With nothing to
-// remove it returns nil, nil, nil.
-func (im *Importer) RemoveSource(ctx context.Context, src *engine.SourceSystem) (*engine.ImportRun, *engine.SnapshotInfo, error) {
+// superseded (or, with nothing to remove, rejected). cfg, when set, is
+// saved in the same transaction as the new snapshot. With nothing to remove
+// it returns nil, nil, nil and saves nothing.
+func (im *Importer) RemoveSource(ctx context.Context, src *engine.SourceSystem, cfg *engine.Config) (*engine.ImportRun, *engine.SnapshotInfo, error) {
 	latest, index, err := im.latest(ctx)
 	if err != nil {
 		return nil, nil, err
@@ -310,7 +311,7 @@ func (im *Importer) RemoveSource(ctx context.Context, src *engine.SourceSystem) 
 	for i, e := range entries {
 		changes[i] = engine.IndexChange{Entry: engine.IndexEntry{ID: e.ID}, Record: -1, Removed: true}
 	}
-	commit := &engine.ImportCommit{Run: run, Changes: changes, Snapshot: nextSnapshot(latest, index, changes, run)}
+	commit := &engine.ImportCommit{Run: run, Changes: changes, Snapshot: nextSnapshot(latest, index, changes, run), Config: cfg}
 	if depts.Count > 0 {
 		commit.Departments = engine.AppendDepartments(nil, nil)
 	}

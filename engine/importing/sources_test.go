@@ -75,7 +75,7 @@ func TestRemoveSourceMakesASnapshotWithoutItsPersonsAndDepartments(t *testing.T)
 	src.Thresholds.Removed.MaxCount = intp(0)
 	pending := runBlocked(t, im, src, people(2).single(nil))
 
-	run, snap, err := im.RemoveSource(ctx, hrSource("hr"))
+	run, snap, err := im.RemoveSource(ctx, hrSource("hr"), nil)
 	require.NoError(t, err)
 	require.NotNil(t, run)
 	require.NotNil(t, snap)
@@ -118,7 +118,7 @@ func TestRemoveSourceMakesASnapshotWithoutItsPersonsAndDepartments(t *testing.T)
 	// and the earlier snapshot is still whole
 	assert.Len(t, sourceEntries(t, s, snap2.Number, "hr"), 10)
 
-	run, snap, err = im.RemoveSource(ctx, hrSource("hr"))
+	run, snap, err = im.RemoveSource(ctx, hrSource("hr"), nil)
 	assert.NoError(t, err)
 	assert.Nil(t, run, "nothing left to remove")
 	assert.Nil(t, snap)
@@ -129,13 +129,13 @@ func TestRemoveSourceWithNothingToRemoveDoesNothing(t *testing.T) {
 	s := openStore(t)
 	im := newImporter(s)
 
-	run, snap, err := im.RemoveSource(ctx, hrSource("hr"))
+	run, snap, err := im.RemoveSource(ctx, hrSource("hr"), nil)
 	assert.NoError(t, err)
 	assert.Nil(t, run)
 	assert.Nil(t, snap)
 
 	mustImport(t, im, hrSource("hr"), people(3).single(nil))
-	run, snap, err = im.RemoveSource(ctx, hrSource("never-imported"))
+	run, snap, err = im.RemoveSource(ctx, hrSource("never-imported"), nil)
 	assert.NoError(t, err)
 	assert.Nil(t, run)
 	assert.Nil(t, snap)
@@ -153,7 +153,7 @@ func TestRemoveSourceWithOnlyDepartments(t *testing.T) {
 	data := people(0)
 	mustImport(t, im, hrSource("hr"), data.single(nil))
 
-	run, snap, err := im.RemoveSource(context.Background(), hrSource("hr"))
+	run, snap, err := im.RemoveSource(context.Background(), hrSource("hr"), nil)
 	require.NoError(t, err)
 	require.NotNil(t, run)
 	assert.Zero(t, run.Counts.Removed)
@@ -214,7 +214,7 @@ func TestRemoveSourceRejectsThePendingImportOfASourceWithNothingInASnapshot(t *t
 	src.Thresholds.Added.MaxCount = intp(0)
 	pending := runBlocked(t, im, src, people(3).single(nil))
 
-	run, snap, err := im.RemoveSource(ctx, src)
+	run, snap, err := im.RemoveSource(ctx, src, nil)
 	require.NoError(t, err)
 	assert.Nil(t, run)
 	assert.Nil(t, snap)
