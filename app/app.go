@@ -58,6 +58,10 @@ type App struct {
 
 	mu      sync.Mutex
 	persons *PersonList // cache for the latest snapshot
+	gen     uint64      // counts invalidations, so a stale build is not cached
+	// building serialises builds of the persons list: a second caller
+	// waits for the first and takes its result.
+	building sync.Mutex
 }
 
 // OpenExisting opens the workspace in folder dir, which must exist: a
@@ -144,6 +148,7 @@ func (a *App) Invalidate() { a.invalidate() }
 func (a *App) invalidate() {
 	a.mu.Lock()
 	a.persons = nil
+	a.gen++
 	a.mu.Unlock()
 }
 

@@ -605,3 +605,24 @@ func TestSecondProcessIsToldTheWorkspaceIsInUse(t *testing.T) {
 	assert.True(t, engine.IsCode(err, engine.Unavailable))
 	assert.Contains(t, err.Error(), "in use")
 }
+
+func TestChangingThePrimaryContractOrderingRebuildsThePersonsList(t *testing.T) {
+	a := openApp(t)
+	ctx := context.Background()
+	file := filepath.Join(t.TempDir(), "export.csv")
+	// one person with a large contract in Sales and a small, older one in IT
+	writeFile(t, file, header+strings.Join([]string{"1", "Ada", "Byron", "ada@example.org", "A", "01-01-2010", "", "IT", "Clerk", "0,2"}, ";")+"\n"+
+		strings.Join([]string{"1", "Ada", "Byron", "ada@example.org", "B", "01-01-2020", "", "Sales", "Clerk", "1,0"}, ";")+"\n")
+	_, err := a.SaveSourceSystem(ctx, csvSource(file, engine.ImportThresholds{}), "")
+	require.NoError(t, err)
+	_, err = a.RunImport(ctx, nil, nil)
+	require.NoError(t, err)
+	list, err := a.Persons(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, "Sales", list.Persons[0].Department, "by default the largest contract is primary")
+
+	require.NoError(t, a.SavePrimaryContractOrder(ctx, engine.PrimaryContractOrder{Criteria: []engine.SortCriterion{{Field: "StartDate"}}}))
+	list, err = a.Persons(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, "IT", list.Persons[0].Department, "now the earliest contract is primary")
+}

@@ -103,9 +103,11 @@ func normalize(s string) string {
 // Persons returns the persons of the latest snapshot as of today. The list
 // is built once per snapshot and day and shared: do not modify it.
 func (a *App) Persons(ctx context.Context) (*PersonList, error) {
+	a.building.Lock()
+	defer a.building.Unlock()
 	today := a.Today()
 	a.mu.Lock()
-	cached := a.persons
+	cached, gen := a.persons, a.gen
 	a.mu.Unlock()
 	snap, err := a.store.FindSnapshot(ctx, 0)
 	if engine.IsCode(err, engine.NotFound) {
@@ -179,7 +181,9 @@ func (a *App) Persons(ctx context.Context) (*PersonList, error) {
 		list.byID[list.Persons[i].ID] = i
 	}
 	a.mu.Lock()
-	a.persons = list
+	if a.gen == gen { // else the configuration or snapshot changed meanwhile
+		a.persons = list
+	}
 	a.mu.Unlock()
 	return list, nil
 }

@@ -105,7 +105,7 @@ func (im *Importer) Run(ctx context.Context, cfg *engine.Config, src *engine.Sou
 	previous := len(index.Source(src.Key))
 	run.Breaches = engine.CheckImportThresholds(src.Thresholds, run.Counts, previous)
 	if commit.Supersede, err = im.pendingOf(ctx, src.Key); err != nil {
-		return nil, nil, err
+		return im.saveFailed(run, err)
 	}
 	if err := engine.CheckCanceled(ctx); err != nil {
 		return im.saveFailed(run, err)
@@ -116,7 +116,7 @@ func (im *Importer) Run(ctx context.Context, cfg *engine.Config, src *engine.Sou
 		run.Status = engine.ImportPending
 		saved, _, err := im.Store.CommitImport(context.WithoutCancel(ctx), commit)
 		if err != nil {
-			return nil, nil, err
+			return im.saveFailed(run, err) // the transaction rolled back
 		}
 		// the pending import is written: the run is over
 		progress(Progress{Source: src.Key, Phase: PhaseWriting, Done: 1, Total: 1})
@@ -126,7 +126,7 @@ func (im *Importer) Run(ctx context.Context, cfg *engine.Config, src *engine.Sou
 	commit.Snapshot = nextSnapshot(latest, index, cmp.changes, run)
 	saved, snapshot, err := im.Store.CommitImport(context.WithoutCancel(ctx), commit)
 	if err != nil {
-		return nil, nil, err
+		return im.saveFailed(run, err) // the transaction rolled back
 	}
 	progress(Progress{Source: src.Key, Phase: PhaseWriting, Done: 1, Total: 1})
 	return saved, snapshot, nil
