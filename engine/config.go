@@ -152,7 +152,9 @@ type SourceMapping struct {
 
 // Threshold is a safety limit on a count; nil members are not checked.
 // MaxPercent is relative to the source system's persons in the previous
-// snapshot (for blocked persons: to the persons of this import).
+// snapshot (for blocked persons: to the persons of this import). The
+// blocked threshold counts persons newly blocked by this import, so a few
+// persons who stay blocked do not hold every import back.
 type Threshold struct {
 	MaxCount   *int     `json:"maxCount,omitempty"`
 	MaxPercent *float64 `json:"maxPercent,omitempty"`
@@ -234,7 +236,7 @@ func CheckImportThresholds(t ImportThresholds, c ImportCounts, previous int) []T
 	}
 	check("added", t.Added, c.Added, previous)
 	check("removed", t.Removed, c.Removed, previous)
-	check("blocked", t.Blocked, c.Blocked, c.Persons)
+	check("newly blocked", t.Blocked, c.NewlyBlocked, c.Persons)
 	return out
 }
 

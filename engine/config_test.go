@@ -175,14 +175,14 @@ func TestCheckImportThresholds(t *testing.T) {
 		previous int
 		want     []engine.ThresholdBreach
 	}{
-		{"no thresholds", engine.ImportThresholds{}, engine.ImportCounts{Added: 1000, Removed: 1000, Blocked: 1000, Persons: 1000}, 1000, nil},
+		{"no thresholds", engine.ImportThresholds{}, engine.ImportCounts{Added: 1000, Removed: 1000, NewlyBlocked: 1000, Persons: 1000}, 1000, nil},
 		{"added count exceeded", engine.ImportThresholds{Added: count(10)}, engine.ImportCounts{Added: 11, Persons: 111}, 100, []engine.ThresholdBreach{
 			{What: "added", Count: 11, Percent: 11, Limit: "more than 10"},
 		}},
 		{"exactly at the count limit is no breach", engine.ImportThresholds{Added: count(10), Removed: count(10), Blocked: count(10)},
-			engine.ImportCounts{Added: 10, Removed: 10, Blocked: 10, Persons: 100}, 100, nil},
+			engine.ImportCounts{Added: 10, Removed: 10, NewlyBlocked: 10, Persons: 100}, 100, nil},
 		{"exactly at the percent limit is no breach", engine.ImportThresholds{Added: pct(5), Removed: pct(5), Blocked: pct(5)},
-			engine.ImportCounts{Added: 5, Removed: 5, Blocked: 5, Persons: 100}, 100, nil},
+			engine.ImportCounts{Added: 5, Removed: 5, NewlyBlocked: 5, Persons: 100}, 100, nil},
 		{"removed percent exceeded", engine.ImportThresholds{Removed: pct(5)}, engine.ImportCounts{Removed: 6, Persons: 94}, 100, []engine.ThresholdBreach{
 			{What: "removed", Count: 6, Percent: 6, Limit: "more than 5%"},
 		}},
@@ -193,20 +193,21 @@ func TestCheckImportThresholds(t *testing.T) {
 		{"first import still checks counts", engine.ImportThresholds{Added: count(100)}, engine.ImportCounts{Added: 500, Persons: 500}, 0, []engine.ThresholdBreach{
 			{What: "added", Count: 500, Percent: 0, Limit: "more than 100"},
 		}},
-		{"blocked percent is of this import's persons", engine.ImportThresholds{Blocked: pct(10)}, engine.ImportCounts{Blocked: 11, Persons: 100}, 1000, []engine.ThresholdBreach{
-			{What: "blocked", Count: 11, Percent: 11, Limit: "more than 10%"},
+		{"persons who stay blocked are not counted", engine.ImportThresholds{Blocked: count(0)}, engine.ImportCounts{Blocked: 50, Persons: 100}, 100, nil},
+		{"blocked percent is of this import's persons", engine.ImportThresholds{Blocked: pct(10)}, engine.ImportCounts{NewlyBlocked: 11, Persons: 100}, 1000, []engine.ThresholdBreach{
+			{What: "newly blocked", Count: 11, Percent: 11, Limit: "more than 10%"},
 		}},
-		{"blocked percent applies on a first import", engine.ImportThresholds{Blocked: pct(10)}, engine.ImportCounts{Blocked: 20, Persons: 100}, 0, []engine.ThresholdBreach{
-			{What: "blocked", Count: 20, Percent: 20, Limit: "more than 10%"},
+		{"blocked percent applies on a first import", engine.ImportThresholds{Blocked: pct(10)}, engine.ImportCounts{NewlyBlocked: 20, Persons: 100}, 0, []engine.ThresholdBreach{
+			{What: "newly blocked", Count: 20, Percent: 20, Limit: "more than 10%"},
 		}},
-		{"blocked percent within limit though large against previous", engine.ImportThresholds{Blocked: pct(10)}, engine.ImportCounts{Blocked: 10, Persons: 100}, 10, nil},
+		{"blocked percent within limit though large against previous", engine.ImportThresholds{Blocked: pct(10)}, engine.ImportCounts{NewlyBlocked: 10, Persons: 100}, 10, nil},
 		{"either part of a threshold breaches", engine.ImportThresholds{Added: engine.Threshold{MaxCount: ptr(100), MaxPercent: ptr(5.0)}}, engine.ImportCounts{Added: 6, Persons: 106}, 100, []engine.ThresholdBreach{
 			{What: "added", Count: 6, Percent: 6, Limit: "more than 100 or more than 5%"},
 		}},
-		{"several breaches in order", engine.ImportThresholds{Added: count(1), Removed: count(1), Blocked: count(1)}, engine.ImportCounts{Added: 2, Removed: 2, Blocked: 2, Persons: 10}, 10, []engine.ThresholdBreach{
+		{"several breaches in order", engine.ImportThresholds{Added: count(1), Removed: count(1), Blocked: count(1)}, engine.ImportCounts{Added: 2, Removed: 2, NewlyBlocked: 2, Persons: 10}, 10, []engine.ThresholdBreach{
 			{What: "added", Count: 2, Percent: 20, Limit: "more than 1"},
 			{What: "removed", Count: 2, Percent: 20, Limit: "more than 1"},
-			{What: "blocked", Count: 2, Percent: 20, Limit: "more than 1"},
+			{What: "newly blocked", Count: 2, Percent: 20, Limit: "more than 1"},
 		}},
 	}
 	for _, tt := range tests {

@@ -111,9 +111,15 @@ type ImportCounts struct {
 	Removed     int `json:"removed"`
 	Changed     int `json:"changed"`
 	Unchanged   int `json:"unchanged"`
-	Blocked     int `json:"blocked"`
-	Excluded    int `json:"excluded"`
-	Errors      int `json:"errors"`
+	// Kept counts persons kept as they were in the previous snapshot
+	// because a row of theirs could not be read.
+	Kept    int `json:"kept"`
+	Blocked int `json:"blocked"`
+	// NewlyBlocked counts blocked persons who were not blocked (or not
+	// there) in the previous snapshot: what the blocked threshold checks.
+	NewlyBlocked int `json:"newlyBlocked"`
+	Excluded     int `json:"excluded"`
+	Errors       int `json:"errors"`
 }
 
 // MaxImportErrors is how many record errors an import keeps; Counts.Errors

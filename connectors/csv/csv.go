@@ -307,6 +307,19 @@ func (f *sourceFile) missingKey(thing string, names []string) error {
 			hint = fmt.Sprintf(" (did you mean %q? names are case-sensitive)", n)
 		}
 	}
+	if hint == "" && len(found) == 1 {
+		// one column whose name holds another delimiter: the wrong delimiter
+		for _, d := range []string{",", ";", "\t", "|"} {
+			if strings.Count(names[0], d) > 0 && strings.Contains(names[0], f.key) {
+				shown := d
+				if d == "\t" {
+					shown = "tab"
+				}
+				hint = fmt.Sprintf(" (the header reads as one column: is the delimiter %q? set it, or choose Detect)", shown)
+				break
+			}
+		}
+	}
 	list := "none"
 	if len(found) > 0 {
 		list = strings.Join(found, ", ")
@@ -323,6 +336,10 @@ type reader struct {
 	total    int64 // bytes in all files
 	base     int64 // bytes in the files already read
 	rows     int   // rows read, for pacing cancellation checks and progress
+	// fatal is a problem with a row that makes the rest of the file
+	// unreliable (a quote never closed, the wrong encoding): the read
+	// stops with it rather than drop persons.
+	fatal error
 }
 
 // checkEvery is how many rows pass between checks of the context and

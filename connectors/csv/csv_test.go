@@ -265,18 +265,13 @@ func TestReadDecodesTheConfiguredEncoding(t *testing.T) {
 	})
 }
 
-func TestReadReportsTextThatIsNotUTF8WhenTheEncodingIsUTF8(t *testing.T) {
+func TestReadStopsAtTextThatIsNotUTF8WhenTheEncodingIsUTF8(t *testing.T) {
+	// the file is in another encoding: reading on would drop every person
+	// with an accent, so nothing is imported
 	s := single("hr.csv")
 	s["encoding"] = "utf-8"
-	res := mustRead(t, map[string]string{"hr.csv": "id,given,family\n1,Ann,Smith\n2,Ren\xE9e,Dupont\n3,Bob,Jones\n"}, s)
-	assert.Equal(t, []string{"1", "3"}, column(res.records, "id"), "the row is skipped, reading goes on")
-	require.Len(t, res.errors, 1)
-	e := res.errors[0]
-	assert.Equal(t, "hr.csv", e.File)
-	assert.Equal(t, 3, e.Line)
-	assert.Equal(t, "given", e.Field)
-	assert.Contains(t, e.Message, "column 2")
-	assert.Contains(t, e.Message, "not valid UTF-8; is the file encoded as windows-1252?")
+	_, err := readAll(t, newConnector(t, writeFiles(t, map[string]string{"hr.csv": "id,given,family\n1,Ann,Smith\n2,Ren\xE9e,Dupont\n3,Bob,Jones\n"}), s))
+	requireInvalid(t, err, "hr.csv line 3, column 2 (given)", "not valid UTF-8; is the file encoded as windows-1252?")
 
 	t.Run("in the header", func(t *testing.T) {
 		_, err := readAll(t, newConnector(t, writeFiles(t, map[string]string{"hr.csv": "id,pr\xE9nom\n"}), s))
@@ -349,13 +344,30 @@ func TestReadReportsRaggedRowWithFileAndLine(t *testing.T) {
 	assert.Equal(t, engine.RecordError{File: "hr.csv", Line: 4, Person: "3", Message: "expected 4 fields, found 5"}, *res.errors[1])
 }
 
-func TestReadPointsAtAnUnbalancedQuoteInARaggedRow(t *testing.T) {
+func TestReadStopsAtAQuoteThatIsNeverClosed(t *testing.T) {
+	// the open quote swallows the rows after it: reading on would drop
+	// those persons, so nothing is imported
 	content := "id,name,title\n1,\"Ann,Boss\n2,Bob,Clerk\n3,Carl,\"Clerk\"\n4,Dan,Clerk\n"
-	res := mustRead(t, map[string]string{"hr.csv": content}, single("hr.csv"))
-	require.NotEmpty(t, res.errors)
-	assert.Equal(t, 2, res.errors[0].Line)
-	assert.Contains(t, res.errors[0].Message, "quote")
-	assert.Equal(t, []string{"4"}, column(res.records, "id"))
+	_, err := readAll(t, newConnector(t, writeFiles(t, map[string]string{"hr.csv": content}), single("hr.csv")))
+	requireInvalid(t, err, "hr.csv line 2", "runs on to line 4", "a quote is probably missing or extra")
+}
+
+func TestReadDecodesUTF16WithAByteOrderMark(t *testing.T) {
+	// Excel's "Unicode text": UTF-16LE with a BOM, tab-separated
+	text := "id\tname\r\n1\tZoë\r\n"
+	raw := []byte{0xFF, 0xFE}
+	for _, r := range text {
+		raw = append(raw, byte(r), byte(r>>8))
+	}
+	res := mustRead(t, map[string]string{"hr.csv": string(raw)}, single("hr.csv"))
+	assert.Equal(t, []string{"Zoë"}, column(res.records, "name"))
+}
+
+func TestReadSuggestsTheDelimiterWhenTheHeaderIsOneColumn(t *testing.T) {
+	s := single("hr.csv")
+	s["delimiter"] = ";"
+	_, err := readAll(t, newConnector(t, writeFiles(t, map[string]string{"hr.csv": "id,name\n1,Ann\n"}), s))
+	requireInvalid(t, err, "hr.csv", `is the delimiter ","?`)
 }
 
 func TestReadReportsARowWithAnEmptyPersonKey(t *testing.T) {

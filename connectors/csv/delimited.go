@@ -5,6 +5,8 @@ import (
 	stdcsv "encoding/csv"
 	"errors"
 	"fmt"
+	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/transform"
 	"io"
 	"strings"
 
@@ -26,6 +28,11 @@ type csvFile struct {
 func (c *Connector) startCSV(f *sourceFile, h io.Reader) (*csvFile, error) {
 	br := bufio.NewReaderSize(h, bufferSize)
 	cf := &csvFile{sourceFile: f, text: c.text, keyCol: -1}
+	if isUTF16(br) {
+		// Excel's "Unicode text": decode it to UTF-8 as it is read
+		br = bufio.NewReaderSize(transform.NewReader(br, unicode.UTF16(unicode.LittleEndian, unicode.UseBOM).NewDecoder()), bufferSize)
+		cf.text = textDecoder{mode: textUTF8}
+	}
 	cf.skipped = skipBOM(br)
 	delim := c.delimiter
 	if delim == 0 {
@@ -112,7 +119,11 @@ func (cf *csvFile) read(r *reader) error {
 		if isBlank(fields) {
 			continue
 		}
-		if rec := cf.record(r, kind, fields); rec != nil {
+		rec := cf.record(r, kind, fields)
+		if r.fatal != nil {
+			return r.fatal
+		}
+		if rec != nil {
 			if err := r.emit(rec); err != nil {
 				return err
 			}
@@ -134,7 +145,10 @@ func (cf *csvFile) record(r *reader, kind engine.RecordKind, fields []string) *e
 		// lines below where its last field starts.
 		if last, _ := cf.r.FieldPos(n - 1); last+strings.Count(fields[n-1], "\n") > line {
 			last += strings.Count(fields[n-1], "\n")
-			msg += fmt.Sprintf("; the row runs on to line %d, so a quote is probably missing or extra", last)
+			// A quote that is never closed swallows the rows after it:
+			// reading on would drop those persons, so stop the import.
+			r.fatal = engine.Errorf(engine.Invalid, "%s %s line %d: %s; the row runs on to line %d, so a quote is probably missing or extra; fix the file and import again", cf.what, cf.name, line, msg, last)
+			return nil
 		}
 		r.onError(cf.recordError(line, "", person, "%s", msg))
 		return nil
@@ -145,7 +159,9 @@ func (cf *csvFile) record(r *reader, kind engine.RecordKind, fields []string) *e
 	for i, v := range values {
 		d, ok := cf.text.decodeString(v)
 		if !ok {
-			r.onError(cf.recordError(line, cf.header.Names[i], "", "column %d is %s", i+1, notUTF8))
+			// the whole file is in another encoding: every row with an
+			// accent would be dropped, so stop the import
+			r.fatal = engine.Errorf(engine.Invalid, "%s %s line %d, column %d (%s): %s", cf.what, cf.name, line, i+1, cf.header.Names[i], notUTF8)
 			return nil
 		}
 		values[i] = d

@@ -120,3 +120,9 @@ func skipBOM(br *bufio.Reader) int64 {
 // bufferSize is the read buffer of each file: large reads keep the disk
 // and the parser busy.
 const bufferSize = 1 << 20
+
+// isUTF16 reports whether br starts with a UTF-16 byte order mark.
+func isUTF16(br *bufio.Reader) bool {
+	b, _ := br.Peek(2)
+	return len(b) == 2 && (b[0] == 0xFF && b[1] == 0xFE || b[0] == 0xFE && b[1] == 0xFF)
+}

@@ -9,16 +9,18 @@ import (
 
 // comparison is what an import changes in the latest snapshot.
 type comparison struct {
-	records                            [][]byte
-	changes                            []engine.IndexChange
-	added, removed, changed, unchanged int
+	records                                  [][]byte
+	changes                                  []engine.IndexChange
+	added, removed, changed, unchanged, kept int
+	newlyBlocked                             int
 }
 
 // compare encodes the imported persons (sorted by id) on several
 // goroutines, releasing each from persons as it goes, and joins them with
-// the source's persons in the latest snapshot. Only new and changed persons keep their encoded record: an
+// the source's persons in the latest snapshot. A known person in
+// unreadable keeps their previous version. Only new and changed persons keep their encoded record: an
 // unchanged person costs nothing in the next snapshot.
-func compare(ctx context.Context, workers int, source string, persons []*engine.Person, index *engine.SnapshotIndex) (*comparison, error) {
+func compare(ctx context.Context, workers int, source string, persons []*engine.Person, unreadable map[string]bool, index *engine.SnapshotIndex) (*comparison, error) {
 	old := index.Source(source)
 	entries := make([]engine.IndexEntry, len(persons))
 	encoded := make([][]byte, len(persons))
@@ -59,6 +61,13 @@ func compare(ctx context.Context, workers int, source string, persons []*engine.
 	}
 
 	c := &comparison{}
+	for _, e := range entries {
+		if e.Flags&engine.FlagBlocked != 0 && !unreadable[e.ID] {
+			if prev, ok := findSorted(old, e.ID); !ok || prev.Flags&engine.FlagBlocked == 0 {
+				c.newlyBlocked++
+			}
+		}
+	}
 	i, j := 0, 0
 	for i < len(entries) || j < len(old) {
 		switch {
@@ -68,10 +77,20 @@ func compare(ctx context.Context, workers int, source string, persons []*engine.
 			c.records = append(c.records, encoded[i])
 			i++
 		case i == len(entries) || old[j].ID < entries[i].ID:
-			c.removed++
-			c.changes = append(c.changes, engine.IndexChange{Entry: engine.IndexEntry{ID: old[j].ID}, Record: -1, Removed: true})
+			if unreadable[old[j].ID] {
+				c.kept++ // their row could not be read: not a leaver
+			} else {
+				c.removed++
+				c.changes = append(c.changes, engine.IndexChange{Entry: engine.IndexEntry{ID: old[j].ID}, Record: -1, Removed: true})
+			}
 			j++
 		default:
+			if unreadable[entries[i].ID] {
+				c.kept++ // keep the complete previous version
+				i++
+				j++
+				continue
+			}
 			if encoded[i] == nil {
 				c.unchanged++
 			} else {

@@ -215,3 +215,47 @@ func TestASnippetThatKeepsTimingOutStopsTheImport(t *testing.T) {
 	assert.Equal(t, engine.ImportFailed, run.Status)
 	noSnapshot(t, s)
 }
+
+func TestAnImportWithoutPersonsAlwaysWaitsForApproval(t *testing.T) {
+	s := openStore(t)
+	im := newImporter(s)
+	src := hrSource("hr") // no thresholds at all
+	mustImport(t, im, src, people(10).single(nil))
+	run, snap, err := im.Run(context.Background(), config(src), src, people(0).single(nil), nil)
+	require.True(t, engine.IsCode(err, engine.Blocked), "%v", err)
+	assert.Nil(t, snap)
+	require.Len(t, run.Breaches, 1)
+	assert.Equal(t, 10, run.Breaches[0].Count)
+	assert.Contains(t, run.Breaches[0].Limit, "always waits for approval")
+}
+
+func TestPersonsWhoseRowsCannotBeReadAreKeptAsTheyWere(t *testing.T) {
+	dir := t.TempDir()
+	header := "id,first,last,contract,start\n"
+	good := header + "1,Ann,Smith,C1,2020-01-01\n2,Bob,Jones,C2,2020-01-01\n3,Cas,Berg,C3,2020-01-01\n"
+	src := hrSource("hr")
+	src.Mapping.Person = []engine.FieldMapping{field("Name.GivenName", "first"), field("Name.FamilyName", "last")}
+	src.Mapping.Contract = []engine.FieldMapping{field("ExternalId", "contract"), field("StartDate", "start")}
+	src.Mapping.Department = nil
+	file := writeFile(t, dir, "hr.csv", good)
+	conn := func() engine.SourceConnector {
+		c, err := csvconn.New(map[string]string{"file": file, "personKey": "id"}, engine.ConnectorEnv{BaseDir: dir})
+		require.NoError(t, err)
+		return c
+	}
+	s := openStore(t)
+	im := newImporter(s)
+	mustImport(t, im, src, conn())
+	before := persons(t, s)
+
+	// Bob's row is ragged, Cas is changed, a new person's row is ragged
+	writeFile(t, dir, "hr.csv", header+"1,Ann,Smith,C1,2020-01-01\n2,Bob,Jones\n3,Cas,Bergh,C3,2020-01-01\n4,Dee\n")
+	run, _ := mustImport(t, im, src, conn())
+	assert.Equal(t, 1, run.Counts.Kept, "Bob is not a leaver")
+	assert.Zero(t, run.Counts.Removed)
+	assert.Equal(t, 1, run.Counts.Changed)
+	after := persons(t, s)
+	assert.Equal(t, before["hr:2"], after["hr:2"], "Bob keeps his previous version")
+	assert.Equal(t, "Bergh", after["hr:3"].Name.FamilyName)
+	assert.NotContains(t, after, "hr:4", "a person with no readable row cannot be imported")
+}

@@ -87,11 +87,12 @@ func (im *Importer) Run(ctx context.Context, cfg *engine.Config, src *engine.Sou
 	run.Counts.Errors = res.errorCount
 
 	progress(Progress{Source: src.Key, Phase: PhaseComparing, Total: int64(len(res.persons))})
-	cmp, err := compare(ctx, im.workers(), src.Key, res.persons, index)
+	cmp, err := compare(ctx, im.workers(), src.Key, res.persons, res.unreadable, index)
 	if err != nil {
 		return im.saveFailed(run, err)
 	}
 	run.Counts.Added, run.Counts.Removed, run.Counts.Changed, run.Counts.Unchanged = cmp.added, cmp.removed, cmp.changed, cmp.unchanged
+	run.Counts.Kept, run.Counts.NewlyBlocked = cmp.kept, cmp.newlyBlocked
 
 	commit := &engine.ImportCommit{Run: run, Records: cmp.records, Changes: cmp.changes}
 	deps := engine.AppendDepartments(nil, res.departments)
@@ -104,6 +105,12 @@ func (im *Importer) Run(ctx context.Context, cfg *engine.Config, src *engine.Sou
 	}
 	previous := len(index.Source(src.Key))
 	run.Breaches = engine.CheckImportThresholds(src.Thresholds, run.Counts, previous)
+	if previous > 0 && run.Counts.Persons == 0 {
+		// an empty export is far more likely a broken one than an
+		// organisation whose everyone left: never take it without asking
+		run.Breaches = append(run.Breaches, engine.ThresholdBreach{What: "removed", Count: previous, Percent: 100,
+			Limit: "an import without any person always waits for approval"})
+	}
 	if commit.Supersede, err = im.pendingOf(ctx, src.Key); err != nil {
 		return im.saveFailed(run, err)
 	}

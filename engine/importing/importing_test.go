@@ -36,14 +36,15 @@ func TestFirstImportMakesSnapshotOneAndAnIdenticalImportChangesNothing(t *testin
 	assert.Equal(t, importTime, snap.CreatedAt)
 	assert.Equal(t, "hr", snap.Source)
 	assert.Equal(t, engine.ImportCounts{
-		Records:     len(data.rows) + len(data.depts),
-		Persons:     want.persons,
-		Contracts:   want.contracts,
-		Departments: len(data.depts),
-		Added:       want.persons,
-		Blocked:     want.blocked,
-		Excluded:    want.excluded,
-		Errors:      want.blocked, // each empty required family name
+		Records:      len(data.rows) + len(data.depts),
+		Persons:      want.persons,
+		Contracts:    want.contracts,
+		Departments:  len(data.depts),
+		Added:        want.persons,
+		Blocked:      want.blocked,
+		NewlyBlocked: want.blocked, // a first import: every blocked person is new
+		Excluded:     want.excluded,
+		Errors:       want.blocked, // each empty required family name
 	}, run.Counts)
 	assert.Empty(t, run.Breaches)
 	assert.Equal(t, 40, want.persons)

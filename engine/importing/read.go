@@ -19,6 +19,9 @@ type readResult struct {
 	counts      engine.ImportCounts
 	errors      []engine.RecordError // sorted by file and line, at most MaxImportErrors
 	errorCount  int
+	// unreadable holds the ids of persons a row of whom could not be read:
+	// their previous version is kept rather than changed or removed.
+	unreadable map[string]bool
 }
 
 type job struct {
@@ -127,6 +130,15 @@ func (im *Importer) read(ctx context.Context, cfg *engine.Config, src *engine.So
 		errs = append(errs, es...)
 		errMu.Unlock()
 	}
+	unreadable := map[string]bool{} // person keys, guarded by errMu
+	readError := func(e *engine.RecordError) {
+		errMu.Lock()
+		errs = append(errs, *e)
+		if e.Person != "" {
+			unreadable[e.Person] = true
+		}
+		errMu.Unlock()
+	}
 
 	// the reader: one goroutine dispatching records in batches
 	var readErr error
@@ -168,7 +180,7 @@ func (im *Importer) read(ctx context.Context, cfg *engine.Config, src *engine.So
 			}
 			return nil
 		}
-		readErr = conn.Read(ctx, emit, func(e *engine.RecordError) { addErrs(*e) }, report)
+		readErr = conn.Read(ctx, emit, readError, report)
 		if readErr == nil && len(batch) > 0 {
 			select {
 			case jobs <- batch:
@@ -259,14 +271,20 @@ func (im *Importer) read(ctx context.Context, cfg *engine.Config, src *engine.So
 		return nil, err
 	}
 
-	res := &readResult{}
+	res := &readResult{unreadable: map[string]bool{}}
 	res.counts.Records = records
+	for key := range unreadable {
+		res.unreadable[engine.PersonID(src.Key, key)] = true
+	}
 	asm = nil
 	// decide duplicates in file order, so the first record always wins
 	slices.SortFunc(list, func(x, y *assembly) int { return cmp.Compare(x.order(), y.order()) })
 	byID := make(map[string]origin, len(list))
 	res.persons = make([]*engine.Person, 0, len(list))
 	for _, a := range list {
+		if a.person == nil && unreadable[a.key] {
+			continue // the person's own row could not be read, as reported
+		}
 		if a.person == nil {
 			for i := range a.contracts {
 				at := a.cat[i]
@@ -288,6 +306,12 @@ func (im *Importer) read(ctx context.Context, cfg *engine.Config, src *engine.So
 		contracts, issues := a.contractsInOrder()
 		p.Contracts = contracts
 		p.Issues = append(p.Issues, issues...)
+		if unreadable[a.key] {
+			// some of their rows are missing: a new person is blocked
+			// until the file is fixed, a known one is kept (see compare)
+			res.unreadable[p.ID] = true
+			p.Issues = append(p.Issues, engine.Issue{Message: "a row of this person could not be read (see the import's problems); fix the file and import again", Blocking: true})
+		}
 		engine.CanonicalizePerson(p)
 		res.persons = append(res.persons, p)
 	}

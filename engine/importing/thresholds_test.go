@@ -76,9 +76,10 @@ func TestThresholdsOfALaterImport(t *testing.T) {
 		{"added percent over the limit blocks", 10, 12, engine.ImportThresholds{Added: engine.Threshold{MaxPercent: pct(19)}}, "added"},
 		{"added percent exactly at the limit passes", 10, 12, engine.ImportThresholds{Added: engine.Threshold{MaxPercent: pct(20)}}, ""},
 		{"added count does not count unchanged persons", 10, 12, engine.ImportThresholds{Added: engine.Threshold{MaxCount: intp(2)}}, ""},
-		{"blocked percent over the limit blocks a first import", 0, 10, engine.ImportThresholds{Blocked: engine.Threshold{MaxPercent: pct(9)}}, "blocked"},
+		{"blocked percent over the limit blocks a first import", 0, 10, engine.ImportThresholds{Blocked: engine.Threshold{MaxPercent: pct(9)}}, "newly blocked"},
 		{"blocked percent exactly at the limit passes", 0, 10, engine.ImportThresholds{Blocked: engine.Threshold{MaxPercent: pct(10)}}, ""},
-		{"blocked count over the limit blocks", 10, 10, engine.ImportThresholds{Blocked: engine.Threshold{MaxCount: intp(0)}}, "blocked"},
+		{"blocked count over the limit blocks a first import", 0, 10, engine.ImportThresholds{Blocked: engine.Threshold{MaxCount: intp(0)}}, "newly blocked"},
+		{"persons who stay blocked do not count against the limit", 10, 10, engine.ImportThresholds{Blocked: engine.Threshold{MaxCount: intp(0)}}, ""},
 		{"blocked count exactly at the limit passes", 10, 10, engine.ImportThresholds{Blocked: engine.Threshold{MaxCount: intp(1)}}, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
