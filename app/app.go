@@ -68,7 +68,7 @@ type App struct {
 // mistyped folder is an error rather than a new, empty workspace.
 func OpenExisting(dir string, opts Options) (*App, error) {
 	if _, err := os.Stat(filepath.Join(dir, boltstore.FileName)); err != nil {
-		return nil, engine.Errorf(engine.NotFound, "there is no workspace in %s: make one with `provisio --workspace %s demo` or `config import`, or open the folder in the app", dir, dir)
+		return nil, engine.Errorf(engine.NotFound, "there is no workspace in %s: make one with `provisio --workspace %s demo` or `provisio --workspace %s config import FILE`, or open it with `provisio --workspace %s`", dir, dir, dir, dir)
 	}
 	return Open(dir, opts)
 }

@@ -2,6 +2,9 @@ package app
 
 import (
 	"context"
+	"maps"
+	"slices"
+	"strings"
 
 	"provisio/engine"
 	"provisio/engine/snapshot"
@@ -102,6 +105,9 @@ func (a *App) DiffPerson(ctx context.Context, from, to uint64, id string) (*Pers
 	if err != nil {
 		return nil, err
 	}
+	if id, err = a.resolveInSnapshots(ctx, id, from, to); err != nil {
+		return nil, err
+	}
 	out := &PersonChanges{ID: id}
 	if out.Old, err = a.personIn(ctx, from, id); err != nil {
 		return nil, err
@@ -136,4 +142,35 @@ func (a *App) personIn(ctx context.Context, n uint64, id string) (*engine.Person
 	var p *engine.Person
 	err = a.store.ReadPersons(ctx, []engine.RecordRef{e.Ref}, func(_ int, x *engine.Person) error { p = x; return nil })
 	return p, err
+}
+
+// resolveInSnapshots turns an external id into the person id it has in
+// either snapshot, when exactly one person has it; a person id stays as
+// it is.
+func (a *App) resolveInSnapshots(ctx context.Context, id string, numbers ...uint64) (string, error) {
+	found := map[string]bool{}
+	for _, n := range numbers {
+		idx, err := a.snapshotIndex(ctx, n)
+		if err != nil {
+			return "", err
+		}
+		if _, ok := idx.Find(id); ok {
+			return id, nil
+		}
+		for _, e := range idx.Entries {
+			if strings.HasSuffix(e.ID, ":"+id) && e.ID[:len(e.ID)-len(id)-1] != "" && !strings.Contains(e.ID[:len(e.ID)-len(id)-1], ":") {
+				found[e.ID] = true
+			}
+		}
+	}
+	switch len(found) {
+	case 0:
+		return id, nil // reported as in neither snapshot
+	case 1:
+		for k := range found {
+			return k, nil
+		}
+	}
+	ids := slices.Sorted(maps.Keys(found))
+	return "", engine.Errorf(engine.Invalid, "%d persons have external id %q; use the person id (%s)", len(ids), id, strings.Join(ids, " or "))
 }

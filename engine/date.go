@@ -103,8 +103,10 @@ func (d *Date) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// DefaultDateFormats are tried when a source system names none.
-var DefaultDateFormats = []string{"yyyy-MM-dd", "dd-MM-yyyy", "dd/MM/yyyy", "d-M-yyyy", "yyyyMMdd"}
+// DefaultDateFormats are tried when a source system names none. A format
+// with slashes is left out on purpose: 03/04/2024 is 3 April in Europe and
+// March 4 in the United States, and only the administrator knows which.
+var DefaultDateFormats = []string{"yyyy-MM-dd", "dd-MM-yyyy", "d-M-yyyy", "yyyyMMdd"}
 
 // compileDateLayout turns an administrator's date format into Go's layout.
 // In a date format yyyy, yy, MM, M, dd and d stand for the year, month and

@@ -174,7 +174,7 @@ func TestDateParserReadsAdministratorFormats(t *testing.T) {
 		{"time part after a space", []string{"dd-MM-yyyy"}, "31-01-2024 08:30:00", 20240131},
 		{"ISO time part", []string{"dd-MM-yyyy"}, "2024-01-31T08:30:00Z", 20240131},
 		{"ISO with midnight", nil, "2024-01-31 00:00:00", 20240131},
-		{"defaults: dd/MM/yyyy", nil, "31/01/2024", 20240131},
+		{"defaults: dd-MM-yyyy", nil, "31-01-2024", 20240131},
 		{"defaults: d-M-yyyy", nil, "1-2-2024", 20240201},
 		{"empty is zero", []string{"dd-MM-yyyy"}, "", 0},
 		{"blank formats are ignored", []string{" ", "dd-MM-yyyy"}, "31-01-2024", 20240131},
@@ -188,6 +188,13 @@ func TestDateParserReadsAdministratorFormats(t *testing.T) {
 			assert.Equal(t, tt.want, got)
 		})
 	}
+}
+
+func TestDefaultDateFormatsRefuseAmbiguousSlashes(t *testing.T) {
+	p, err := engine.NewDateParser(nil)
+	require.NoError(t, err)
+	_, err = p.Parse("03/04/2024")
+	require.Error(t, err, "3 April or March 4: the administrator names the format")
 }
 
 func TestDateParserFormatsListsTheAdministratorsFormats(t *testing.T) {

@@ -223,7 +223,8 @@ func (s *importsScreen) showImport(r *engine.ImportRun) {
 		n    int
 	}{{"Records read", c.Records}, {"Persons", c.Persons}, {"Contracts", c.Contracts}, {"Departments", c.Departments},
 		{"Added", c.Added}, {"Removed", c.Removed}, {"Changed", c.Changed}, {"Unchanged", c.Unchanged},
-		{"Blocked", c.Blocked}, {"Excluded", c.Excluded}, {"Problems", c.Errors}} {
+		{"Blocked", c.Blocked}, {"Newly blocked", c.NewlyBlocked}, {"Excluded", c.Excluded}, {"Problems", c.Errors},
+		{"Kept (unreadable rows)", c.Kept}} {
 		figures.Add(widget.NewLabel(fmt.Sprintf("%s: %s", f.name, thousands(f.n))))
 	}
 	items = append(items, figures)

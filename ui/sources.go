@@ -178,7 +178,10 @@ func (s *sourcesScreen) confirmDelete(key, name string) {
 // add opens the editor on a new source system.
 func (s *sourcesScreen) add() {
 	kinds := s.w.app.SourceKinds()
+	ten := 10.0
 	src := engine.SourceSystem{Kind: kinds[0].Kind, Settings: map[string]string{},
+		// a wrong export should wait for a look before persons leave
+		Thresholds: engine.ImportThresholds{Removed: engine.Threshold{MaxPercent: &ten}, Blocked: engine.Threshold{MaxPercent: &ten}},
 		Mapping: engine.SourceMapping{
 			Person: []engine.FieldMapping{
 				{Field: "ExternalId", Type: engine.MapField, Required: true},

@@ -123,17 +123,20 @@ func (im *Importer) read(ctx context.Context, cfg *engine.Config, src *engine.So
 	jobs := make(chan []job, 2*workers)
 	results := make(chan []result, 2*workers)
 
+	// Rows that could not be read come first in the report: they are the
+	// cause of what follows (a contract without its person, say). Only so
+	// many problems are kept; all are counted.
 	var errMu sync.Mutex
-	var errs []engine.RecordError
+	var readErrs, errs problems
 	addErrs := func(es ...engine.RecordError) {
 		errMu.Lock()
-		errs = append(errs, es...)
+		errs.add(es...)
 		errMu.Unlock()
 	}
 	unreadable := map[string]bool{} // person keys, guarded by errMu
 	readError := func(e *engine.RecordError) {
 		errMu.Lock()
-		errs = append(errs, *e)
+		readErrs.add(*e)
 		if e.Person != "" {
 			unreadable[e.Person] = true
 		}
@@ -288,7 +291,7 @@ func (im *Importer) read(ctx context.Context, cfg *engine.Config, src *engine.So
 		if a.person == nil {
 			for i := range a.contracts {
 				at := a.cat[i]
-				errs = append(errs, engine.RecordError{File: at.file, Line: at.line, Person: a.key,
+				errs.add(engine.RecordError{File: at.file, Line: at.line, Person: a.key,
 					Message: fmt.Sprintf("the contract belongs to person key %q, but no person has that key; the contract is ignored", a.key)})
 			}
 			continue
@@ -298,7 +301,7 @@ func (im *Importer) read(ctx context.Context, cfg *engine.Config, src *engine.So
 			continue // reported by the mapper
 		}
 		if other, dup := byID[p.ID]; dup {
-			errs = append(errs, engine.RecordError{File: a.at.file, Line: a.at.line, Person: a.key, Field: "ExternalId",
+			errs.add(engine.RecordError{File: a.at.file, Line: a.at.line, Person: a.key, Field: "ExternalId",
 				Message: fmt.Sprintf("ExternalId %q is also the ExternalId of the person at %s; this person is ignored", p.ExternalID, other)})
 			continue
 		}
@@ -332,7 +335,7 @@ func (im *Importer) read(ctx context.Context, cfg *engine.Config, src *engine.So
 	seenDept := map[string]origin{}
 	for _, d := range depts {
 		if first, dup := seenDept[d.d.ExternalID]; dup {
-			errs = append(errs, engine.RecordError{File: d.at.file, Line: d.at.line, Field: "ExternalId",
+			errs.add(engine.RecordError{File: d.at.file, Line: d.at.line, Field: "ExternalId",
 				Message: fmt.Sprintf("department %q is also at %s; this one is ignored", d.d.ExternalID, first)})
 			continue
 		}
@@ -342,17 +345,11 @@ func (im *Importer) read(ctx context.Context, cfg *engine.Config, src *engine.So
 	slices.SortFunc(res.departments, func(a, b engine.Department) int { return cmp.Compare(a.ExternalID, b.ExternalID) })
 	res.counts.Departments = len(res.departments)
 
-	slices.SortStableFunc(errs, func(a, b engine.RecordError) int {
-		if c := cmp.Compare(a.File, b.File); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.Line, b.Line)
-	})
-	res.errorCount = len(errs)
-	if len(errs) > engine.MaxImportErrors {
-		errs = errs[:engine.MaxImportErrors]
+	res.errorCount = readErrs.count + errs.count
+	res.errors = append(readErrs.sorted(), errs.sorted()...)
+	if len(res.errors) > engine.MaxImportErrors {
+		res.errors = res.errors[:engine.MaxImportErrors]
 	}
-	res.errors = errs
 	return res, nil
 }
 
@@ -385,4 +382,35 @@ func mapJob(s *mapping.Session, j job) result {
 		r.errs = append(r.errs, errs...)
 	}
 	return r
+}
+
+// problems collects record errors, keeping the first few thousand (they
+// arrive in about file order) and counting the rest.
+type problems struct {
+	kept  []engine.RecordError
+	count int
+}
+
+// keptProblems is how many problems are held before sorting; only
+// MaxImportErrors are reported.
+const keptProblems = 10 * engine.MaxImportErrors
+
+func (p *problems) add(es ...engine.RecordError) {
+	for _, e := range es {
+		p.count++
+		if len(p.kept) < keptProblems {
+			p.kept = append(p.kept, e)
+		}
+	}
+}
+
+// sorted returns the kept problems by file and line.
+func (p *problems) sorted() []engine.RecordError {
+	slices.SortStableFunc(p.kept, func(a, b engine.RecordError) int {
+		if c := cmp.Compare(a.File, b.File); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Line, b.Line)
+	})
+	return p.kept
 }

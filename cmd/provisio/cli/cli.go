@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"syscall"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -138,5 +139,5 @@ func (r *runner) info(format string, args ...any) {
 
 // interruptible returns a context that is cancelled on Ctrl-C.
 func interruptible(ctx context.Context) (context.Context, context.CancelFunc) {
-	return signalContext(ctx, os.Interrupt)
+	return signalContext(ctx, os.Interrupt, syscall.SIGTERM)
 }

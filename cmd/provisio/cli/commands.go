@@ -204,8 +204,14 @@ func (r *runner) importCmd() *cobra.Command {
 	return cmd
 }
 
-// outcomes prints import outcomes and passes err on.
+// outcomes prints import outcomes, with their first problems, and passes
+// err on.
 func (r *runner) outcomes(outcomes []app.ImportOutcome, err error) error {
+	return r.printOutcomes(outcomes, 5, err)
+}
+
+// printOutcomes prints import outcomes with at most shown problems each.
+func (r *runner) printOutcomes(outcomes []app.ImportOutcome, shown int, err error) error {
 	if len(outcomes) == 0 {
 		return err
 	}
@@ -235,7 +241,10 @@ func (r *runner) outcomes(outcomes []app.ImportOutcome, err error) error {
 			continue
 		}
 		fmt.Fprintf(w, "  %d records, %d persons, %d contracts, %d departments\n", c.Records, c.Persons, c.Contracts, c.Departments)
-		fmt.Fprintf(w, "  added %d, removed %d, changed %d, unchanged %d; blocked %d, excluded %d\n", c.Added, c.Removed, c.Changed, c.Unchanged, c.Blocked, c.Excluded)
+		fmt.Fprintf(w, "  added %d, removed %d, changed %d, unchanged %d; blocked %d (%d newly), excluded %d\n", c.Added, c.Removed, c.Changed, c.Unchanged, c.Blocked, c.NewlyBlocked, c.Excluded)
+		if c.Kept > 0 {
+			fmt.Fprintf(w, "  kept %s as they were: a row of theirs could not be read\n", plural(c.Kept, "person", "persons"))
+		}
 		for _, b := range run.Breaches {
 			fmt.Fprintf(w, "  threshold exceeded: %s\n", b)
 		}
@@ -243,17 +252,27 @@ func (r *runner) outcomes(outcomes []app.ImportOutcome, err error) error {
 			fmt.Fprintf(w, "  waiting for a decision: provisio import approve %d  |  provisio import reject %d\n", run.ID, run.ID)
 		}
 		if c.Errors > 0 {
-			fmt.Fprintf(w, "  %d problems in the data:\n", c.Errors)
+			fmt.Fprintf(w, "  %s in the data:\n", plural(c.Errors, "problem", "problems"))
 			for i, e := range run.Errors {
-				if i == 5 {
+				if i == shown {
 					fmt.Fprintf(w, "    … see them all with: provisio imports show %d\n", run.ID)
 					break
 				}
 				fmt.Fprintf(w, "    %s\n", e.Error())
 			}
+			if len(run.Errors) <= shown && c.Errors > len(run.Errors) {
+				fmt.Fprintf(w, "    (%d more not kept)\n", c.Errors-len(run.Errors))
+			}
 		}
 	}
 	return err
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
 }
 
 func parseID(s, what string) (uint64, error) {
@@ -306,21 +325,11 @@ func (r *runner) importsCmd() *cobra.Command {
 				if r.json {
 					return r.emit(run, nil)
 				}
-				if err := r.outcomes([]app.ImportOutcome{{Run: run}}, nil); err != nil {
+				if err := r.printOutcomes([]app.ImportOutcome{{Run: run}}, len(run.Errors), nil); err != nil {
 					return err
 				}
-				w := r.out()
 				if run.Message != "" && run.Status != engine.ImportFailed {
-					fmt.Fprintf(w, "  note: %s\n", run.Message)
-				}
-				if len(run.Errors) > 5 {
-					fmt.Fprintln(w, "  all problems:")
-					for _, e := range run.Errors {
-						fmt.Fprintf(w, "    %s\n", e.Error())
-					}
-					if run.Counts.Errors > len(run.Errors) {
-						fmt.Fprintf(w, "    (%d more not kept)\n", run.Counts.Errors-len(run.Errors))
-					}
+					fmt.Fprintf(r.out(), "  note: %s\n", run.Message)
 				}
 				return nil
 			})
@@ -353,12 +362,16 @@ func (r *runner) snapshotsCmd() *cobra.Command {
 	var person string
 	diff := &cobra.Command{
 		Use:   "diff A B",
-		Short: "Show the persons added, removed and changed from snapshot A to B (--person: field by field)",
+		Short: "Show the persons added, removed and changed from snapshot A (0: empty) to B (--person: field by field)",
 		Args:  cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			from, err := parseID(args[0], "snapshot")
-			if err != nil {
-				return err
+			var from uint64 // 0: before the first snapshot
+			if args[0] != "0" {
+				f, err := parseID(args[0], "snapshot")
+				if err != nil {
+					return err
+				}
+				from = f
 			}
 			to, err := parseID(args[1], "snapshot")
 			if err != nil {
