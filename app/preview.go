@@ -2,7 +2,7 @@ package app
 
 import (
 	"context"
-	"errors"
+	"time"
 
 	"provisio/engine"
 	"provisio/engine/mapping"
@@ -15,11 +15,10 @@ type Sample struct {
 	Contracts []*engine.RawRecord `json:"-"`
 }
 
-// maxSampleRecords bounds how far Samples reads looking for the contracts
-// of the sampled persons.
-const maxSampleRecords = 200_000
-
-var errEnough = errors.New("enough samples")
+// sampleTime bounds how long Samples reads looking for the contracts of
+// the sampled persons: a contracts file comes after the persons file, and
+// a person's rows may be anywhere in it.
+const sampleTime = 3 * time.Second
 
 // DescribeSource returns the fields a source system offers.
 func (a *App) DescribeSource(ctx context.Context, src *engine.SourceSystem) (engine.SourceDescription, error) {
@@ -39,12 +38,7 @@ func (a *App) Samples(ctx context.Context, src *engine.SourceSystem, n int) ([]S
 	}
 	var samples []Sample
 	pos := map[string]int{}
-	read := 0
 	emit := func(rec *engine.RawRecord) error {
-		read++
-		if read > maxSampleRecords {
-			return errEnough
-		}
 		i, known := pos[rec.PersonKey]
 		switch rec.Kind {
 		case engine.RecordPerson, engine.RecordPersonContract:
@@ -62,9 +56,11 @@ func (a *App) Samples(ctx context.Context, src *engine.SourceSystem, n int) ([]S
 		}
 		return nil
 	}
-	err = conn.Read(ctx, emit, func(*engine.RecordError) {}, func(int64, int64) {})
-	if err != nil && !errors.Is(err, errEnough) {
-		return nil, err
+	budget, cancel := context.WithTimeout(ctx, sampleTime)
+	defer cancel()
+	err = conn.Read(budget, emit, func(*engine.RecordError) {}, func(int64, int64) {})
+	if err != nil && (ctx.Err() != nil || budget.Err() == nil) {
+		return nil, err // cancelled, or the source cannot be read
 	}
 	return samples, nil
 }

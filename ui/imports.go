@@ -289,6 +289,14 @@ func (s *importsScreen) decide(r *engine.ImportRun, approve bool) {
 		if !ok {
 			return
 		}
+		// one transaction that cannot be cancelled: show that it runs and
+		// take the buttons away so it is not asked twice
+		busy := "Rejecting…"
+		if approve {
+			busy = fmt.Sprintf("Approving: making snapshot with %s persons…", thousands(r.Counts.Persons))
+		}
+		s.detail.Objects = append(s.detail.Objects[:2], widget.NewLabel(busy), widget.NewProgressBarInfinite())
+		s.detail.Refresh()
 		s.w.jobs.run(func() func() {
 			var err error
 			if approve {

@@ -27,10 +27,11 @@ type progressPanel struct {
 	cancel *widget.Button
 	box    *fyne.Container
 
-	mu       sync.Mutex
-	stop     context.CancelFunc
-	running  bool
-	lastSent time.Time
+	mu         sync.Mutex
+	stop       context.CancelFunc
+	running    bool
+	cancelling bool // keeps "Cancelling…" up until the run stops
+	lastSent   time.Time
 }
 
 func newProgressPanel() *progressPanel {
@@ -54,7 +55,9 @@ func (p *progressPanel) Cancel() {
 	defer p.mu.Unlock()
 	if p.stop != nil {
 		p.stop()
+		p.cancelling = true
 		p.label.SetText("Cancelling…")
+		p.cancel.Disable()
 	}
 }
 
@@ -67,7 +70,7 @@ func (p *progressPanel) start(j *jobs, title string, w work, done func(error)) b
 		return false
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	p.running, p.stop = true, cancel
+	p.running, p.stop, p.cancelling = true, cancel, false
 	p.mu.Unlock()
 	p.label.SetText(title)
 	p.bar.SetValue(0)
@@ -76,7 +79,7 @@ func (p *progressPanel) start(j *jobs, title string, w work, done func(error)) b
 	j.run(func() func() {
 		apply, err := w(ctx, func(f float64, text string) {
 			p.mu.Lock()
-			throttled := time.Since(p.lastSent) < 40*time.Millisecond && f < 1
+			throttled := time.Since(p.lastSent) < 40*time.Millisecond && f < 1 || p.cancelling
 			if !throttled {
 				p.lastSent = time.Now()
 			}

@@ -31,6 +31,7 @@ type snapshotsView struct {
 	root    fyne.CanvasObject
 
 	snaps   []engine.SnapshotInfo
+	gen     int // drops a slower, older comparison
 	diff    *app.SnapshotDiff
 	entries []app.DiffEntry
 	changes []snapshot.FieldChange
@@ -175,9 +176,14 @@ func (v *snapshotsView) compare() {
 		return
 	}
 	v.summary.SetText(fmt.Sprintf("Comparing snapshot %d with %d…", from, to))
+	v.gen++
+	gen := v.gen
 	v.w.jobs.run(func() func() {
 		d, err := v.w.app.DiffSnapshots(context.Background(), from, to)
 		return func() {
+			if gen != v.gen {
+				return
+			}
 			if err != nil {
 				v.w.showError(err)
 				return

@@ -45,6 +45,7 @@ type sourceEditor struct {
 	debounce      time.Duration
 	columns       engine.SourceDescription
 	samplesLoaded bool
+	samplesGen    int // drops a slower, older load of samples
 	fields        *engine.Fields
 }
 
@@ -321,6 +322,8 @@ func (e *sourceEditor) changed() {
 func (e *sourceEditor) loadSamples() {
 	src, _ := e.build()
 	e.preview.setStatus("Reading sample records…")
+	e.samplesGen++
+	gen := e.samplesGen
 	e.s.w.jobs.run(func() func() {
 		ctx := context.Background()
 		desc, err := e.s.w.app.DescribeSource(ctx, &src)
@@ -329,7 +332,7 @@ func (e *sourceEditor) loadSamples() {
 			samples, err = e.s.w.app.Samples(ctx, &src, 20)
 		}
 		return func() {
-			if e.s.editor != e {
+			if e.s.editor != e || gen != e.samplesGen {
 				return
 			}
 			if err != nil {

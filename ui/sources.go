@@ -160,12 +160,13 @@ func (s *sourcesScreen) confirmDelete(key, name string) {
 		if !ok {
 			return
 		}
+		s.setBody(container.NewPadded(container.NewVBox(
+			widget.NewLabel(fmt.Sprintf("Deleting %s: its persons leave in a new snapshot…", name)), widget.NewProgressBarInfinite())))
 		s.w.jobs.run(func() func() {
 			err := s.w.app.DeleteSourceSystem(context.Background(), key)
 			return func() {
 				if err != nil {
 					s.w.showError(err)
-					return
 				}
 				s.selected = ""
 				s.list.UnselectAll()

@@ -111,6 +111,7 @@ func newWindow(a *app.App, win fyne.Window, j *jobs) *Window {
 	split.Offset = 0.18
 	win.SetContent(split)
 	win.Resize(fyne.NewSize(1200, 760))
+	win.SetCloseIntercept(w.close)
 	w.Show(ScreenDashboard)
 	return w
 }
@@ -161,6 +162,28 @@ func (w *Window) show(name string) {
 	w.content.Objects = []fyne.CanvasObject{s.object()}
 	w.content.Refresh()
 	s.refresh()
+}
+
+// close closes the window, but first offers to cancel a running import
+// (and waits for it to stop) rather than cut it off.
+func (w *Window) close() {
+	p := w.imports.progress
+	if !p.Running() {
+		w.win.Close()
+		return
+	}
+	dialog.ShowConfirm("An import is running", "Cancel the import and quit? Nothing it read is kept.", func(ok bool) {
+		if !ok {
+			return
+		}
+		p.Cancel()
+		w.jobs.run(func() func() {
+			for p.Running() {
+				time.Sleep(20 * time.Millisecond)
+			}
+			return w.win.Close
+		})
+	}, w.win)
 }
 
 // dataChanged refreshes every screen after a new snapshot or a

@@ -34,6 +34,12 @@ type harness struct {
 func newHarness(t *testing.T, demo bool) *harness {
 	t.Helper()
 	test.NewTempApp(t)
+	return newHarnessIn(t, demo, test.NewTempWindow(t, nil))
+}
+
+// newHarnessIn is newHarness in a given window.
+func newHarnessIn(t *testing.T, demo bool, win fyne.Window) *harness {
+	t.Helper()
 	a, err := app.Open(filepath.Join(t.TempDir(), "ws"), app.Options{Clock: engine.FixedClock(testDay)})
 	require.NoError(t, err)
 	t.Cleanup(func() { a.Close() })
@@ -41,7 +47,6 @@ func newHarness(t *testing.T, demo bool) *harness {
 		_, err := a.CreateDemo(context.Background(), nil)
 		require.NoError(t, err)
 	}
-	win := test.NewTempWindow(t, nil)
 	j := &jobs{}
 	j.testMode()
 	h := &harness{t: t, app: a, win: win, w: newWindow(a, win, j)}
@@ -150,8 +155,8 @@ func TestDashboardShowsPersonsByStatusAndWhatNeedsAttention(t *testing.T) {
 	h := newHarness(t, true)
 	d := h.w.dashboard
 	assert.Equal(t, "300 persons", d.total.Text)
-	list, _ := h.app.Persons(context.Background())
-	counts := list.Counts()
+	// the shipped demo on 26 November 2026
+	counts := map[engine.Status]int{engine.StatusActive: 264, engine.StatusFuture: 23, engine.StatusFormer: 11, engine.StatusBlocked: 2, engine.StatusExcluded: 0}
 	for _, st := range engine.Statuses {
 		assert.Equal(t, fmt.Sprintf("%s: %d", statusTitle(st), counts[st]), d.statusButton[st].Text)
 	}
@@ -512,4 +517,32 @@ func TestSettingsChangeThePrimaryContractOrdering(t *testing.T) {
 	test.Tap(button(h.w.settings.root, "Save ordering"))
 	h.wait()
 	assert.True(t, h.w.settings.orderProblem.Visible(), "a step without a field is explained")
+}
+
+func TestClosingTheWindowDuringAnImportCancelsItFirst(t *testing.T) {
+	test.NewTempApp(t)
+	closed := false
+	win := test.NewWindow(nil) // closed by the test, not by a cleanup
+	win.SetOnClosed(func() { closed = true })
+	h := newHarnessIn(t, false, win)
+	file := filepath.Join(t.TempDir(), "big.csv")
+	writeExport(t, file, 60000)
+	_, err := h.app.SaveSourceSystem(context.Background(), engine.SourceSystem{
+		Name: "Big", Kind: "csv", Settings: map[string]string{"file": file, "personKey": "Id"},
+		DateFormats: []string{"dd-MM-yyyy"},
+	}, "")
+	require.NoError(t, err)
+	h.w.Show(ScreenImports)
+	h.wait()
+	h.w.imports.runImport(nil)
+	require.True(t, h.w.imports.progress.Running())
+	h.w.close()
+	test.Tap(h.overlayButton("Yes"))
+	h.wait()
+	assert.False(t, h.w.imports.progress.Running())
+	runs, err := h.app.Imports(context.Background())
+	require.NoError(t, err)
+	require.Len(t, runs, 1)
+	assert.Equal(t, engine.ImportCanceled, runs[0].Status, "the import was cancelled, not cut off")
+	assert.True(t, closed, "then the window closes")
 }
