@@ -626,3 +626,17 @@ func TestChangingThePrimaryContractOrderingRebuildsThePersonsList(t *testing.T) 
 	require.NoError(t, err)
 	assert.Equal(t, "IT", list.Persons[0].Department, "now the earliest contract is primary")
 }
+
+func TestTheDemoIsDatedTheDayItIsMade(t *testing.T) {
+	for _, today := range []time.Time{day, day.AddDate(3, 0, 0)} {
+		a, err := app.Open(filepath.Join(t.TempDir(), "ws"), app.Options{Clock: engine.FixedClock(today)})
+		require.NoError(t, err)
+		_, err = a.CreateDemo(context.Background(), nil)
+		require.NoError(t, err)
+		d, err := a.Dashboard(context.Background())
+		require.NoError(t, err)
+		assert.Equal(t, 10, d.ByStatus[engine.StatusFuture], "the demo's future hires are still ahead on %s", today.Format("2006-01-02"))
+		assert.Equal(t, 13, d.ByStatus[engine.StatusFormer])
+		a.Close()
+	}
+}

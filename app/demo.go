@@ -6,8 +6,11 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
 	"strings"
+	"time"
 
+	"provisio/app/demo"
 	"provisio/assets"
 	"provisio/connectors"
 	"provisio/engine"
@@ -33,6 +36,10 @@ func (a *App) CreateDemo(ctx context.Context, progress func(importing.Progress))
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return nil, engine.Wrap(engine.Invalid, err, "create %s", dataDir)
 	}
+	// The shipped files describe the organisation on demo.DefaultAsOf;
+	// moving every date by the days since then keeps its future hires in
+	// the future and its leavers recent, whenever the demo is made.
+	shift := demo.DefaultAsOf.DaysUntil(a.Today())
 	var cfg *engine.Config
 	err = fs.WalkDir(assets.Demo, "demo", func(name string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
@@ -46,7 +53,7 @@ func (a *App) CreateDemo(ctx context.Context, progress func(importing.Progress))
 			cfg, err = ReadConfigFile(strings.NewReader(string(raw)), name)
 			return err
 		}
-		return os.WriteFile(filepath.Join(dataDir, path.Base(name)), raw, 0o600)
+		return os.WriteFile(filepath.Join(dataDir, path.Base(name)), shiftDates(raw, shift), 0o600)
 	})
 	if err != nil {
 		return nil, engine.Wrap(engine.Internal, err, "unpack the demo data")
@@ -73,4 +80,21 @@ func (a *App) CreateDemo(ctx context.Context, progress func(importing.Progress))
 		return nil, err
 	}
 	return a.RunImport(ctx, nil, progress)
+}
+
+// demoDate matches the dd-MM-yyyy dates of the shipped demo files.
+var demoDate = regexp.MustCompile(`\b(\d{2})-(\d{2})-(\d{4})\b`)
+
+// shiftDates moves every dd-MM-yyyy date in raw by days.
+func shiftDates(raw []byte, days int) []byte {
+	if days == 0 {
+		return raw
+	}
+	return demoDate.ReplaceAllFunc(raw, func(m []byte) []byte {
+		t, err := time.Parse("02-01-2006", string(m))
+		if err != nil {
+			return m
+		}
+		return []byte(t.AddDate(0, 0, days).Format("02-01-2006"))
+	})
 }
