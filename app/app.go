@@ -62,6 +62,10 @@ type App struct {
 	// building serialises builds of the persons list: a second caller
 	// waits for the first and takes its result.
 	building sync.Mutex
+
+	// people caches the latest snapshot's persons for rules.
+	peopleMu sync.Mutex
+	people   *people
 }
 
 // OpenExisting opens the workspace in folder dir, which must exist: a

@@ -180,6 +180,9 @@ func (a *App) SaveSchema(ctx context.Context, schema engine.Schema) error {
 	if err := a.checkConfig(cfg); err != nil {
 		return err
 	}
+	if err := a.checkStoredRules(ctx, cfg); err != nil {
+		return err
+	}
 	return a.store.SaveConfig(ctx, cfg)
 }
 
@@ -226,9 +229,16 @@ func (a *App) ExportConfig(ctx context.Context, w io.Writer) error {
 	for i := range cfg.SourceSystems {
 		resolveFileSettings(&cfg.SourceSystems[i], a.dir)
 	}
+	rules, err := a.store.ListRules(ctx)
+	if err != nil {
+		return err
+	}
+	if rules == nil {
+		rules = []engine.Rule{}
+	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	return enc.Encode(engine.ConfigFile{Format: engine.ConfigFormat, Version: engine.ConfigFileVersion, Config: cfg})
+	return enc.Encode(engine.ConfigFile{Format: engine.ConfigFormat, Version: engine.ConfigFileVersion, Config: cfg, Rules: rules})
 }
 
 // ImportConfig replaces the configuration with the one in a ConfigFile.
@@ -236,10 +246,11 @@ func (a *App) ExportConfig(ctx context.Context, w io.Writer) error {
 // (the file's folder) and stored as absolute paths. Everything is checked
 // before anything is saved.
 func (a *App) ImportConfig(ctx context.Context, r io.Reader, name, baseDir string) (*engine.Config, error) {
-	cfg, err := ReadConfigFile(r, name)
+	file, err := ReadConfigFile(r, name)
 	if err != nil {
 		return nil, err
 	}
+	cfg := file.Config
 	for i := range cfg.SourceSystems {
 		resolveFileSettings(&cfg.SourceSystems[i], baseDir)
 	}
@@ -248,6 +259,15 @@ func (a *App) ImportConfig(ctx context.Context, r io.Reader, name, baseDir strin
 	}
 	a.config.Lock()
 	defer a.config.Unlock()
+	rules := file.Rules
+	if rules == nil { // the workspace keeps its rules: they must still fit
+		if rules, err = a.store.ListRules(ctx); err != nil {
+			return nil, err
+		}
+	}
+	if err := checkRules(cfg, rules); err != nil {
+		return nil, engine.Errorf(engine.Invalid, "%s: %v", name, err)
+	}
 	current, err := a.Config(ctx)
 	if err != nil {
 		return nil, err
@@ -267,13 +287,20 @@ func (a *App) ImportConfig(ctx context.Context, r io.Reader, name, baseDir strin
 	if err := a.store.SaveConfig(ctx, cfg); err != nil {
 		return nil, err
 	}
+	if file.Rules != nil {
+		if err := a.store.ReplaceRules(ctx, file.Rules); err != nil {
+			// put the configuration back, so nothing is half imported
+			_ = a.store.SaveConfig(context.WithoutCancel(ctx), current)
+			return nil, err
+		}
+	}
 	a.invalidate()
 	return cfg, nil
 }
 
 // ReadConfigFile decodes a ConfigFile, with errors naming the file and the
 // line of a JSON problem.
-func ReadConfigFile(r io.Reader, name string) (*engine.Config, error) {
+func ReadConfigFile(r io.Reader, name string) (*engine.ConfigFile, error) {
 	raw, err := io.ReadAll(r)
 	if err != nil {
 		return nil, engine.Wrap(engine.Invalid, err, "read %s", name)
@@ -299,7 +326,7 @@ func ReadConfigFile(r io.Reader, name string) (*engine.Config, error) {
 	if len(f.Config.PrimaryContract.Criteria) == 0 {
 		f.Config.PrimaryContract = engine.DefaultPrimaryContractOrder()
 	}
-	return f.Config, nil
+	return &f, nil
 }
 
 // jsonProblem turns a JSON decoding error into a message with a line

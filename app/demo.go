@@ -40,7 +40,7 @@ func (a *App) CreateDemo(ctx context.Context, progress func(importing.Progress))
 	// moving every date by the days since then keeps its future hires in
 	// the future and its leavers recent, whenever the demo is made.
 	shift := demo.DefaultAsOf.DaysUntil(a.Today())
-	var cfg *engine.Config
+	var file *engine.ConfigFile
 	err = fs.WalkDir(assets.Demo, "demo", func(name string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
@@ -50,7 +50,7 @@ func (a *App) CreateDemo(ctx context.Context, progress func(importing.Progress))
 			return err
 		}
 		if path.Base(name) == "config.json" {
-			cfg, err = ReadConfigFile(strings.NewReader(string(raw)), name)
+			file, err = ReadConfigFile(strings.NewReader(string(raw)), name)
 			return err
 		}
 		return os.WriteFile(filepath.Join(dataDir, path.Base(name)), shiftDates(raw, shift), 0o600)
@@ -58,9 +58,10 @@ func (a *App) CreateDemo(ctx context.Context, progress func(importing.Progress))
 	if err != nil {
 		return nil, engine.Wrap(engine.Internal, err, "unpack the demo data")
 	}
-	if cfg == nil {
+	if file == nil {
 		return nil, engine.Errorf(engine.Internal, "the demo data has no config.json")
 	}
+	cfg := file.Config
 	for i := range cfg.SourceSystems {
 		src := &cfg.SourceSystems[i]
 		kind, _ := connectors.Source(src.Kind)
@@ -73,8 +74,14 @@ func (a *App) CreateDemo(ctx context.Context, progress func(importing.Progress))
 	if err := a.checkConfig(cfg); err != nil {
 		return nil, err
 	}
+	if err := checkRules(cfg, file.Rules); err != nil {
+		return nil, err
+	}
 	a.config.Lock()
 	err = a.store.SaveConfig(ctx, cfg)
+	if err == nil {
+		err = a.store.ReplaceRules(ctx, file.Rules)
+	}
 	a.config.Unlock()
 	if err != nil {
 		return nil, err

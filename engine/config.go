@@ -12,6 +12,7 @@ type Config struct {
 	Schema          Schema               `json:"schema"`
 	PrimaryContract PrimaryContractOrder `json:"primaryContract"`
 	SourceSystems   []SourceSystem       `json:"sourceSystems"`
+	TargetSystems   []TargetSystem       `json:"targetSystems,omitempty"`
 }
 
 // DefaultConfig is the configuration of a new, empty workspace.
@@ -48,6 +49,17 @@ func (c *Config) Validate() error {
 			return Errorf(Invalid, "source system %d: the key %q is used twice; each source system needs its own", i+1, s.Key)
 		}
 		keys[s.Key] = true
+	}
+	targets := map[string]bool{}
+	for i := range c.TargetSystems {
+		t := &c.TargetSystems[i]
+		if err := t.Validate(); err != nil {
+			return Errorf(Invalid, "target system %d: %v", i+1, err)
+		}
+		if targets[t.Key] {
+			return Errorf(Invalid, "target system %d: the key %q is used twice; each target system needs its own", i+1, t.Key)
+		}
+		targets[t.Key] = true
 	}
 	return nil
 }
@@ -257,4 +269,6 @@ type ConfigFile struct {
 	Format  string  `json:"format"`
 	Version int     `json:"version"`
 	Config  *Config `json:"config"`
+	// Rules, when present, replace the workspace's business rules.
+	Rules []Rule `json:"rules,omitempty"`
 }

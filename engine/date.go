@@ -222,3 +222,26 @@ func (p *DateParser) Parse(s string) (Date, error) {
 	}
 	return 0, fmt.Errorf("expected a date like %s, got %q", want, s)
 }
+
+// Days returns the number of days since 1 January 1970 (negative before),
+// for fast date arithmetic; the zero date gives 0 and should be tested
+// with IsZero first.
+func (d Date) Days() int {
+	if d == 0 {
+		return 0
+	}
+	// days from civil, after Howard Hinnant's algorithm
+	y, m, day := d.Year(), int(d.Month()), d.Day()
+	if m <= 2 {
+		y--
+	}
+	era := y / 400
+	if y < 0 && y%400 != 0 {
+		era = (y - 399) / 400
+	}
+	yoe := y - era*400
+	mp := (m + 9) % 12
+	doy := (153*mp+2)/5 + day - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	return era*146097 + doe - 719468
+}

@@ -257,3 +257,11 @@ func TestDateParserErrorNamesTheExpectedFormats(t *testing.T) {
 		})
 	}
 }
+
+func TestDaysCountsFromTheEpoch(t *testing.T) {
+	for _, d := range []engine.Date{19700101, 19691231, 20000229, 20240131, 20260301, 18151210, 16000229, 99991231} {
+		want := int(d.Time().Unix() / 86400)
+		assert.Equal(t, want, d.Days(), d.String())
+	}
+	assert.Equal(t, 1, engine.Date(20240301).Days()-engine.Date(20240229).Days())
+}

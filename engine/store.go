@@ -250,6 +250,32 @@ type Store interface {
 	// records it wrote are dropped. It returns NotFound for an unknown import and Conflict for
 	// one that is not pending.
 	ResolveImport(ctx context.Context, id uint64, status ImportStatus, at time.Time, note string, snap *SnapshotInfo) (*ImportRun, *SnapshotInfo, error)
+
+	// ListRules returns every business rule, by id.
+	ListRules(ctx context.Context) ([]Rule, error)
+	// SaveRule adds or replaces a rule (by ID) and counts a new rules
+	// version.
+	SaveRule(ctx context.Context, r *Rule) error
+	// DeleteRule removes a rule; with keepGrants its ledger entries become
+	// unmanaged instead of being revoked by the next evaluation.
+	DeleteRule(ctx context.Context, id string, keepGrants bool) error
+	// ReplaceRules replaces every rule at once (a configuration import).
+	ReplaceRules(ctx context.Context, rules []Rule) error
+	// RulesVersion counts the changes to the rules.
+	RulesVersion(ctx context.Context) (uint64, error)
+
+	// LoadLedger returns what is granted, as far as Provisio knows.
+	LoadLedger(ctx context.Context) (*Ledger, error)
+
+	// SaveEvaluation records an evaluation and its plan, assigning its
+	// ID. Stores may drop the actions of old evaluations (see Pruned).
+	SaveEvaluation(ctx context.Context, e *Evaluation) (*EvaluationInfo, error)
+	// ListEvaluations returns every evaluation, newest first, without
+	// actions.
+	ListEvaluations(ctx context.Context) ([]EvaluationInfo, error)
+	// FindEvaluation returns one evaluation with its plan; id 0 means the
+	// latest, and NotFound means there is none.
+	FindEvaluation(ctx context.Context, id uint64) (*Evaluation, error)
 }
 
 // Secrets resolves the references that configuration holds to secrets kept

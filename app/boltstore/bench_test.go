@@ -122,3 +122,50 @@ func BenchmarkReadIndex(b *testing.B) {
 		})
 	}
 }
+
+// benchEvaluation is a first evaluation of benchPersons persons: 1,000,000
+// actions.
+var benchEvaluation = sync.OnceValue(func() *engine.Evaluation { return realisticEvaluation(benchPersons) })
+
+// BenchmarkSaveEvaluation1M saves a plan of a million actions into a new
+// workspace and reports what it takes on disk (the file's growth, and the
+// pages in use, per action) and how long FindEvaluation takes to read it
+// back.
+func BenchmarkSaveEvaluation1M(b *testing.B) {
+	e := benchEvaluation()
+	actions := float64(len(e.Actions))
+	ctx := context.Background()
+	var fileGrowth, dataGrowth int64
+	var find time.Duration
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		b.StopTimer()
+		dir, err := os.MkdirTemp(b.TempDir(), "evaluation")
+		require.NoError(b, err)
+		s, err := Open(dir)
+		require.NoError(b, err)
+		before, err := s.Usage()
+		require.NoError(b, err)
+		b.StartTimer()
+
+		info, err := s.SaveEvaluation(ctx, e)
+
+		b.StopTimer()
+		require.NoError(b, err)
+		after, err := s.Usage()
+		require.NoError(b, err)
+		fileGrowth, dataGrowth = after.FileBytes-before.FileBytes, after.DataBytes-before.DataBytes
+		start := time.Now()
+		got, err := s.FindEvaluation(ctx, info.ID)
+		find = time.Since(start)
+		require.NoError(b, err)
+		require.Len(b, got.Actions, len(e.Actions))
+		require.NoError(b, s.Close())
+		require.NoError(b, os.RemoveAll(dir))
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(fileGrowth)/actions, "file-B/action")
+	b.ReportMetric(float64(dataGrowth)/actions, "data-B/action")
+	b.ReportMetric(float64(find.Milliseconds()), "find-ms")
+}

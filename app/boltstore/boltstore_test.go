@@ -1,8 +1,10 @@
 package boltstore
 
 import (
+	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -17,7 +19,10 @@ import (
 )
 
 func TestStoreSuite(t *testing.T) {
-	storetest.Run(t, openStore, storetest.WithCheck(checkConsistency))
+	storetest.Run(t, openStore, storetest.WithCheck(checkConsistency), storetest.WithLedger(func(t *testing.T, s engine.Store, entries []engine.LedgerEntry) {
+		t.Helper()
+		require.NoError(t, s.(*Store).WriteLedger(context.Background(), entries))
+	}))
 }
 
 // openStore opens the store of dir for the suite.
@@ -127,7 +132,7 @@ func TestFailingMigrationLeavesTheVersionUnchanged(t *testing.T) {
 	require.Error(t, err)
 	assert.True(t, engine.IsCode(err, engine.Internal))
 	assert.Contains(t, err.Error(), "disk on fire")
-	assert.Contains(t, err.Error(), "version 3")
+	assert.Contains(t, err.Error(), fmt.Sprintf("version %d", SchemaVersion+2))
 	require.Equal(t, SchemaVersion+1, storedVersion(t, s), "the steps before the failing one stay done")
 	require.NoError(t, s.db.View(func(tx *bolt.Tx) error {
 		assert.NotNil(t, tx.Bucket([]byte("step-2")))
@@ -148,7 +153,7 @@ func TestOpenRefusesAStoreFromANewerVersion(t *testing.T) {
 	require.True(t, engine.IsCode(err, engine.Invalid), "got %v", err)
 	require.Contains(t, err.Error(), "newer Provisio")
 	require.Contains(t, err.Error(), dir)
-	require.Contains(t, err.Error(), "store version 2; this one reads up to 1")
+	require.Contains(t, err.Error(), fmt.Sprintf("store version %d; this one reads up to %d", SchemaVersion+1, SchemaVersion))
 
 	writeVersion(t, dir, SchemaVersion) // the refused open let go of the file
 	s, err = Open(dir)

@@ -1,5 +1,6 @@
 // Package boltstore keeps a Provisio workspace in one bbolt file: its
-// configuration, imports and snapshots.
+// configuration, imports, snapshots, business rules, ledger and
+// evaluations.
 //
 // Person records are appended to a record log and never rewritten; a
 // snapshot's index maps person ids to records. Most snapshots store only
@@ -32,7 +33,7 @@ const FileName = "provisio.db"
 
 // SchemaVersion is the layout this package writes. Open migrates older
 // files and refuses newer ones.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 var (
 	bucketMeta         = []byte("meta")
@@ -43,10 +44,17 @@ var (
 	bucketSnapshots    = []byte("snapshots")
 	bucketIndex        = []byte("index")
 	bucketPending      = []byte("pending")
+	// version 2
+	bucketRules           = []byte("rules")
+	bucketLedger          = []byte("ledger")
+	bucketEvaluations     = []byte("evaluations")
+	bucketEvaluationPlans = []byte("evaluation-plans")
 
 	keySchema      = []byte("schema")
 	keyConfig      = []byte("config")
 	keyDepartments = []byte("\x00departments")
+	// keyRulesVersion, in the meta bucket, counts the changes to the rules.
+	keyRulesVersion = []byte("rules-version")
 )
 
 // Store is an engine.Store on bbolt.
@@ -128,16 +136,22 @@ type migration struct {
 }
 
 // migrations lists every layout change in order; version 1 creates the
-// buckets of a new workspace.
+// buckets of a new workspace, version 2 adds business rules, the ledger and
+// evaluations.
 var migrations = []migration{
-	{To: 1, Apply: func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketConfig, bucketRecords, bucketImports, bucketImportErrors, bucketSnapshots, bucketIndex, bucketPending} {
+	{To: 1, Apply: createBuckets(bucketConfig, bucketRecords, bucketImports, bucketImportErrors, bucketSnapshots, bucketIndex, bucketPending)},
+	{To: 2, Apply: createBuckets(bucketRules, bucketLedger, bucketEvaluations, bucketEvaluationPlans)},
+}
+
+func createBuckets(names ...[]byte) func(tx *bolt.Tx) error {
+	return func(tx *bolt.Tx) error {
+		for _, b := range names {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
 		}
 		return nil
-	}},
+	}
 }
 
 func (s *Store) version() (int, error) {

@@ -34,6 +34,10 @@ type harness struct {
 	// indexes holds each snapshot's index as first read, so that later
 	// reads (after reopening) must return it exactly, record refs included.
 	indexes map[uint64][]engine.IndexEntry
+
+	// writeLedger seeds the ledger (WithLedger); nil when the store offers
+	// no way to.
+	writeLedger func(t *testing.T, s engine.Store, entries []engine.LedgerEntry)
 }
 
 // wantSnapshot is what a snapshot must hold.
@@ -62,6 +66,7 @@ func newHarness(t *testing.T, open func(t *testing.T, dir string) engine.Store, 
 		pending: map[uint64]*wantPending{},
 		indexes: map[uint64][]engine.IndexEntry{},
 	}
+	h.writeLedger = o.writeLedger
 	h.s = open(t, h.dir)
 	require.NotNil(t, h.s, "open returned no store")
 	t.Cleanup(h.close)

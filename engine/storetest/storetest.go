@@ -28,7 +28,8 @@ import (
 type Option func(*options)
 
 type options struct {
-	checks []func(t *testing.T, s engine.Store)
+	checks      []func(t *testing.T, s engine.Store)
+	writeLedger func(t *testing.T, s engine.Store, entries []engine.LedgerEntry)
 }
 
 // WithCheck adds a consistency check that the suite runs on every store it
@@ -36,6 +37,15 @@ type options struct {
 // bbolt's tx.Check. The check reports problems through t.
 func WithCheck(check func(t *testing.T, s engine.Store)) Option {
 	return func(o *options) { o.checks = append(o.checks, check) }
+}
+
+// WithLedger lets the suite put entries into a store's ledger, which
+// engine.Store only reads (enforcement writes it through the store's own
+// API), so that it can test how deleting a rule changes the ledger. write
+// adds or replaces entries by person and entitlement and reports problems
+// through t. Without it those cases are skipped.
+func WithLedger(write func(t *testing.T, s engine.Store, entries []engine.LedgerEntry)) Option {
+	return func(o *options) { o.writeLedger = write }
 }
 
 // Run runs the suite as subtests of t. open opens the store kept in the
@@ -80,4 +90,20 @@ var cases = []struct {
 	{"SnapshotHoldsEverySourceSystem", testMultipleSources},
 	{"ReadPersonsStopsAtTheCallbacksError", testReadPersonsStops},
 	{"ReadersSeeWholeSnapshotsWhileImportsCommit", testConcurrentReaders},
+
+	{"RulesRoundTripWithDraftAndPublishedBodies", testRulesRoundTrip},
+	{"SaveRuleGivesNewRulesAnUnusedID", testRuleIDs},
+	{"RulesVersionCountsEveryChange", testRulesVersion},
+	{"RulesListInNaturalOrderOfTheirIDs", testRulesNaturalOrder},
+	{"DeletingAMissingRuleIsNotFound", testDeleteMissingRule},
+	{"DeletingARuleAndKeepingItsGrantsMakesThemUnmanaged", testDeleteRuleKeepGrants},
+	{"DeletingARuleWithoutKeepingItsGrantsLeavesTheLedger", testDeleteRuleRevokeGrants},
+	{"ReplaceRulesReplacesEveryRule", testReplaceRules},
+	{"LedgerIsEmptyInANewWorkspace", testEmptyLedger},
+
+	{"EvaluationRoundTripsWithItsPlan", testEvaluationRoundTrip},
+	{"EvaluationWithoutActionsRoundTrips", testEmptyEvaluation},
+	{"EvaluationsListNewestFirst", testListEvaluations},
+	{"OldEvaluationsLoseTheirPlansNotTheirFigures", testEvaluationPruning},
+	{"MissingEvaluationsAreNotFound", testEvaluationNotFound},
 }

@@ -1,0 +1,309 @@
+// Package evaluate compares what the business rules want for every person
+// of a snapshot with what the ledger says is granted, and makes a plan:
+// one action per entitlement to grant or revoke, each with its reasons.
+// An evaluation writes nothing anywhere; it is a pure function of the
+// snapshot, the rules, the ledger and the reference date.
+package evaluate
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"provisio/engine"
+	"provisio/engine/rules"
+)
+
+// Input is what an evaluation works from.
+type Input struct {
+	Population   *rules.Population
+	Rules        *rules.Set
+	Ledger       *engine.Ledger
+	Snapshot     uint64
+	RulesVersion uint64
+	WithDrafts   bool
+	WhatIf       string
+	// Workers is the number of goroutines; 0 means GOMAXPROCS.
+	Workers int
+	Now     time.Time
+}
+
+// Run evaluates every person and returns the plan. progress, when set, is
+// called now and then with the persons done and the total.
+func Run(ctx context.Context, in Input, progress func(done, total int)) (*engine.Evaluation, error) {
+	start := time.Now()
+	pop := in.Population
+	n := len(pop.Persons)
+	workers := in.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	ledger := in.Ledger.ByPerson()
+	byRule := map[string]*rules.Rule{}
+	for _, r := range in.Rules.Rules {
+		byRule[r.ID] = r
+	}
+	parts := make([]part, workers)
+	var done atomic.Int64
+	var wg sync.WaitGroup
+	for w := range workers {
+		lo, hi := w*n/workers, (w+1)*n/workers
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ev := &evaluator{in: &in, byRule: byRule, ledger: ledger, out: &parts[w], matches: make([]int, len(in.Rules.Rules))}
+			for i := lo; i < hi; i++ {
+				if (i-lo)%1024 == 0 {
+					if ctx.Err() != nil {
+						return
+					}
+					if progress != nil && w == 0 {
+						progress(int(done.Load()), n)
+					}
+				}
+				ev.person(i)
+				done.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if err := engine.CheckCanceled(ctx); err != nil {
+		return nil, err
+	}
+
+	e := &engine.Evaluation{EvaluationInfo: engine.EvaluationInfo{
+		CreatedAt: in.Now, AsOf: pop.AsOf, Snapshot: in.Snapshot, RulesVersion: in.RulesVersion,
+		WithDrafts: in.WithDrafts, WhatIf: in.WhatIf, Persons: n, RuleMatches: map[string]int{},
+	}}
+	for w := range parts {
+		p := &parts[w]
+		e.Actions = append(e.Actions, p.actions...)
+		e.Skipped = append(e.Skipped, p.skipped...)
+		e.Notes = append(e.Notes, p.notes...)
+		e.Evaluated += p.evaluated
+		for i, m := range p.matches {
+			if m > 0 {
+				e.RuleMatches[in.Rules.Rules[i].ID] += m
+			}
+		}
+	}
+	// persons in the ledger who are no longer in the snapshot have left
+	var left []engine.Action
+	for person, entries := range ledger {
+		if _, ok := pop.Find(person); ok {
+			continue
+		}
+		for _, le := range entries {
+			if le.Unmanaged {
+				continue
+			}
+			left = append(left, engine.Action{Person: person, PersonName: person, Key: le.Key, Reasons: []engine.Reason{{
+				Why: fmt.Sprintf("the person left: they are not in snapshot %d", in.Snapshot)}}})
+		}
+	}
+	if len(left) > 0 {
+		e.Actions = append(e.Actions, left...)
+		slices.SortStableFunc(e.Actions, func(a, b engine.Action) int {
+			if c := cmp.Compare(a.Person, b.Person); c != 0 {
+				return c
+			}
+			return compareKeys(a.Key, b.Key)
+		})
+	}
+	for _, s := range e.Skipped {
+		switch s.Status {
+		case engine.StatusBlocked:
+			e.Blocked++
+		case engine.StatusExcluded:
+			e.Excluded++
+		}
+	}
+	e.Summary = summarize(e.Actions)
+	e.EvaluationInfo.Actions = len(e.Actions)
+	e.Duration = time.Since(start)
+	if progress != nil {
+		progress(n, n)
+	}
+	return e, nil
+}
+
+func compareKeys(a, b engine.EntitlementKey) int {
+	switch {
+	case a == b:
+		return 0
+	case a.Less(b):
+		return -1
+	default:
+		return 1
+	}
+}
+
+func summarize(actions []engine.Action) []engine.SummaryRow {
+	idx := map[[2]string]int{}
+	var rows []engine.SummaryRow
+	for _, a := range actions {
+		k := [2]string{a.Key.Target, string(a.Key.Kind)}
+		i, ok := idx[k]
+		if !ok {
+			i = len(rows)
+			idx[k] = i
+			rows = append(rows, engine.SummaryRow{Target: a.Key.Target, Kind: a.Key.Kind})
+		}
+		if a.Grant {
+			rows[i].Grants++
+		} else {
+			rows[i].Revokes++
+		}
+	}
+	slices.SortFunc(rows, func(a, b engine.SummaryRow) int {
+		return compareKeys(engine.EntitlementKey{Target: a.Target, Kind: a.Kind}, engine.EntitlementKey{Target: b.Target, Kind: b.Kind})
+	})
+	return rows
+}
+
+// part is one worker's share of the plan, in person order.
+type part struct {
+	actions   []engine.Action
+	skipped   []engine.Skipped
+	notes     []engine.Note
+	evaluated int
+	matches   []int // per rule position
+}
+
+// evaluator works through persons on one goroutine.
+type evaluator struct {
+	in      *Input
+	byRule  map[string]*rules.Rule
+	ledger  map[string][]engine.LedgerEntry
+	out     *part
+	matches []int
+	s       rules.Subject
+	sc      rules.Scratch
+	want    []wanted
+}
+
+// wanted is an entitlement the rules want for the current person.
+type wanted struct {
+	key     engine.EntitlementKey
+	reasons []engine.Reason
+}
+
+func (ev *evaluator) person(i int) {
+	pop := ev.in.Population
+	p := pop.Persons[i]
+	if p.Excluded || p.Blocked() {
+		st := engine.StatusBlocked
+		if p.Excluded {
+			st = engine.StatusExcluded
+		}
+		ev.out.skipped = append(ev.out.skipped, engine.Skipped{Person: p.ID, Name: p.DisplayName, Status: st})
+		return
+	}
+	ev.out.evaluated++
+	if ev.out.matches == nil {
+		ev.out.matches = ev.matches
+	}
+	pop.Subject(i, &ev.s)
+	ev.want = ev.want[:0]
+	ev.in.Rules.Matches(&ev.s, &ev.sc, func(m rules.Match) {
+		ev.out.matches[m.Rule.Position()]++
+		m.Grants(&ev.s, func(key engine.EntitlementKey, contracts []int) {
+			r := engine.Reason{Rule: m.Rule.ID, RuleName: m.Rule.Name}
+			for _, k := range contracts {
+				r.Contracts = append(r.Contracts, engine.ContractKey(p, k))
+			}
+			for j := range ev.want {
+				if ev.want[j].key == key {
+					ev.want[j].reasons = append(ev.want[j].reasons, r)
+					return
+				}
+			}
+			ev.want = append(ev.want, wanted{key: key, reasons: []engine.Reason{r}})
+		})
+	})
+	// access and permissions need an account in the same target
+	hasAccount := func(target string) bool {
+		for _, w := range ev.want {
+			if w.key.Target == target && w.key.Kind == engine.KindAccount {
+				return true
+			}
+		}
+		return false
+	}
+	kept := ev.want[:0]
+	for _, w := range ev.want {
+		if (w.key.Kind == engine.KindAccess || w.key.Kind == engine.KindPermission) && !hasAccount(w.key.Target) {
+			ev.out.notes = append(ev.out.notes, engine.Note{Person: p.ID, Message: fmt.Sprintf(
+				"%s is granted by %s, but no rule gives %s an account in %s", w.key, ruleNames(w.reasons), p.DisplayName, w.key.Target)})
+			continue
+		}
+		kept = append(kept, w)
+	}
+	slices.SortFunc(kept, func(a, b wanted) int { return compareKeys(a.key, b.key) })
+
+	have := ev.ledger[p.ID]
+	var actions []engine.Action
+	for _, w := range kept {
+		if !holds(have, w.key) {
+			actions = append(actions, engine.Action{Person: p.ID, PersonName: p.DisplayName, Key: w.key, Grant: true, Reasons: w.reasons})
+		}
+	}
+	for _, le := range have {
+		if le.Unmanaged || slices.ContainsFunc(kept, func(w wanted) bool { return w.key == le.Key }) {
+			continue
+		}
+		actions = append(actions, engine.Action{Person: p.ID, PersonName: p.DisplayName, Key: le.Key, Reasons: ev.revokeReasons(le)})
+	}
+	slices.SortStableFunc(actions, func(a, b engine.Action) int { return compareKeys(a.Key, b.Key) })
+	ev.out.actions = append(ev.out.actions, actions...)
+}
+
+func holds(entries []engine.LedgerEntry, key engine.EntitlementKey) bool {
+	for _, e := range entries {
+		if e.Key == key {
+			return true
+		}
+	}
+	return false
+}
+
+func ruleNames(reasons []engine.Reason) string {
+	var names []string
+	for _, r := range reasons {
+		names = append(names, fmt.Sprintf("%q", r.RuleName))
+	}
+	return "rule " + strings.Join(names, " and ")
+}
+
+// revokeReasons says why an entitlement in the ledger is no longer
+// wanted: for each rule that granted it, why that rule no longer gives it.
+func (ev *evaluator) revokeReasons(le engine.LedgerEntry) []engine.Reason {
+	if len(le.Rules) == 0 {
+		return []engine.Reason{{Why: "no rule grants it"}}
+	}
+	var out []engine.Reason
+	for _, id := range le.Rules {
+		r, ok := ev.byRule[id]
+		if !ok {
+			out = append(out, engine.Reason{Rule: id, Why: "the rule that granted it is no longer in force (deleted, or not published)"})
+			continue
+		}
+		ex := r.Explain(&ev.s)
+		why := ex.Summary
+		if ex.Holds {
+			var gives []string
+			for _, k := range ex.Grants {
+				gives = append(gives, k.String())
+			}
+			why = fmt.Sprintf("the rule still holds but no longer gives %s (it gives %s)", le.Key, strings.Join(gives, ", "))
+		}
+		out = append(out, engine.Reason{Rule: id, RuleName: r.Name, Why: why})
+	}
+	return out
+}

@@ -1,0 +1,34 @@
+package engine
+
+import "time"
+
+// LedgerEntry records one entitlement a person actually has in a target
+// system, as far as Provisio knows: written by enforcement, read by
+// evaluation.
+type LedgerEntry struct {
+	Person string         `json:"person"`
+	Key    EntitlementKey `json:"key"`
+	// Reference is how the target knows the account (for account entries).
+	Reference string `json:"reference,omitempty"`
+	// Rules are the rules that granted it.
+	Rules []string `json:"rules,omitempty"`
+	// Unmanaged entries are kept but no longer revoked by evaluation: an
+	// administrator deleted the rule that granted them and chose to keep
+	// what it gave.
+	Unmanaged bool      `json:"unmanaged,omitempty"`
+	GrantedAt time.Time `json:"grantedAt,omitzero"`
+}
+
+// Ledger is everything Provisio knows is granted, by person.
+type Ledger struct {
+	Entries []LedgerEntry
+}
+
+// ByPerson groups the entries by person id.
+func (l *Ledger) ByPerson() map[string][]LedgerEntry {
+	m := make(map[string][]LedgerEntry)
+	for _, e := range l.Entries {
+		m[e.Person] = append(m[e.Person], e)
+	}
+	return m
+}
