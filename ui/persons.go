@@ -151,7 +151,7 @@ func (s *personsScreen) runFilter(gen int, f app.PersonFilter) {
 			s.hits = hits
 			s.list.UnselectAll()
 			s.list.Refresh()
-			if s.shown == nil && len(hits) > 0 {
+			if s.selected == "" && len(hits) > 0 {
 				s.list.Select(0) // show someone rather than an empty page
 			}
 			s.count.SetText(fmt.Sprintf("%s of %s persons (snapshot %d, as of %s)", thousands(len(hits)), thousands(len(data.Persons)), data.Snapshot, data.AsOf))
@@ -166,7 +166,13 @@ func (s *personsScreen) runFilter(gen int, f app.PersonFilter) {
 func (s *personsScreen) open(id string) {
 	s.selected = id
 	s.w.jobs.run(func() func() {
-		d, err := s.w.app.Person(context.Background(), id)
+		ctx := context.Background()
+		d, err := s.w.app.Person(ctx, id)
+		var ents []app.PersonEntitlement
+		var entErr error
+		if err == nil {
+			ents, entErr = s.w.app.PersonEntitlements(ctx, d.Person.ID, 0)
+		}
 		return func() {
 			if s.selected != id {
 				return
@@ -176,6 +182,7 @@ func (s *personsScreen) open(id string) {
 				return
 			}
 			s.showDetail(d)
+			s.showEntitlements(d, ents, entErr)
 		}
 	})
 }
@@ -334,4 +341,44 @@ func orDash(s string) string {
 		return "–"
 	}
 	return s
+}
+
+// showEntitlements adds what the rules in force give the person today,
+// by target, each with the rules (and contracts) that give it.
+func (s *personsScreen) showEntitlements(d *app.PersonDetail, ents []app.PersonEntitlement, err error) {
+	box := container.NewVBox()
+	switch {
+	case err != nil:
+		l := widget.NewLabel("The rules cannot be evaluated: " + err.Error())
+		l.Wrapping = fyne.TextWrapWord
+		l.Importance = widget.DangerImportance
+		box.Add(l)
+	case d.Status == engine.StatusBlocked || d.Status == engine.StatusExcluded:
+		box.Add(widget.NewLabel(fmt.Sprintf("Nothing: the person is %s, and Provisio grants and revokes nothing for them.", d.Status)))
+	case len(ents) == 0:
+		box.Add(widget.NewLabel("Nothing: no rule in force holds for this person today."))
+	}
+	target := ""
+	for _, e := range ents {
+		if e.Key.Target != target {
+			target = e.Key.Target
+			box.Add(widget.NewLabelWithStyle(target, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
+		}
+		what := e.Key.Kind.Label()
+		if e.Key.Name != "" {
+			what += " " + e.Key.Name
+		}
+		var why []string
+		for _, r := range e.Rules {
+			part := fmt.Sprintf("%q", r.RuleName)
+			if len(r.Contracts) > 0 {
+				part += " on " + strings.Join(r.Contracts, ", ")
+			}
+			why = append(why, part)
+		}
+		l := widget.NewLabel(fmt.Sprintf("%s ← rule %s", what, strings.Join(why, " and ")))
+		l.Wrapping = fyne.TextWrapWord
+		box.Add(l)
+	}
+	s.detail.Add(widget.NewCard("", "Entitlements today (rules in force)", box))
 }

@@ -33,11 +33,14 @@ type screen interface {
 
 // Screen names, for Window.Show and --screen.
 const (
-	ScreenDashboard = "dashboard"
-	ScreenSources   = "sources"
-	ScreenImports   = "imports"
-	ScreenPersons   = "persons"
-	ScreenSettings  = "settings"
+	ScreenDashboard  = "dashboard"
+	ScreenSources    = "sources"
+	ScreenImports    = "imports"
+	ScreenPersons    = "persons"
+	ScreenTargets    = "targets"
+	ScreenRules      = "rules"
+	ScreenEvaluation = "evaluation"
+	ScreenSettings   = "settings"
 
 	// Views within screens, for --screen and screenshots.
 	ViewSourceEditor = "source-editor" // the first source system, in the editor
@@ -57,6 +60,9 @@ var navItems = []navItem{
 	{ScreenSources, "Source systems", theme.StorageIcon},
 	{ScreenImports, "Imports & snapshots", theme.HistoryIcon},
 	{ScreenPersons, "Persons", theme.AccountIcon},
+	{ScreenTargets, "Target systems", theme.ComputerIcon},
+	{ScreenRules, "Business rules", theme.ListIcon},
+	{ScreenEvaluation, "Evaluation", theme.VisibilityIcon},
 	{ScreenSettings, "Settings", theme.SettingsIcon},
 }
 
@@ -70,11 +76,14 @@ type Window struct {
 	content *fyne.Container
 	current string
 
-	dashboard *dashboardScreen
-	sources   *sourcesScreen
-	imports   *importsScreen
-	persons   *personsScreen
-	settings  *settingsScreen
+	dashboard  *dashboardScreen
+	sources    *sourcesScreen
+	imports    *importsScreen
+	persons    *personsScreen
+	targets    *targetsScreen
+	rules      *rulesScreen
+	evaluation *evaluationScreen
+	settings   *settingsScreen
 }
 
 // NewWindow builds the main window's content into win for the workspace a.
@@ -88,6 +97,9 @@ func newWindow(a *app.App, win fyne.Window, j *jobs) *Window {
 	w.sources = newSourcesScreen(w)
 	w.imports = newImportsScreen(w)
 	w.persons = newPersonsScreen(w)
+	w.targets = newTargetsScreen(w)
+	w.rules = newRulesScreen(w)
+	w.evaluation = newEvaluationScreen(w)
 	w.settings = newSettingsScreen(w)
 	w.content = container.NewStack()
 	w.nav = widget.NewList(
@@ -149,6 +161,12 @@ func (w *Window) screen(name string) screen {
 		return w.imports
 	case ScreenPersons:
 		return w.persons
+	case ScreenTargets:
+		return w.targets
+	case ScreenRules:
+		return w.rules
+	case ScreenEvaluation:
+		return w.evaluation
 	case ScreenSettings:
 		return w.settings
 	default:

@@ -119,15 +119,23 @@ func (s *Store) ReplaceRules(ctx context.Context, rules []engine.Rule) error {
 		if err := b.SetSequence(seq); err != nil {
 			return err
 		}
+		// rules with ids first, so that a new id cannot take one of theirs
 		for i := range rules {
-			stored := rules[i]
-			if stored.ID == "" {
-				if stored.ID, err = newRuleID(b); err != nil {
+			if rules[i].ID != "" {
+				if err := putRule(b, &rules[i]); err != nil {
 					return err
 				}
 			}
-			if err := putRule(b, &stored); err != nil {
-				return err
+		}
+		for i := range rules {
+			if rules[i].ID == "" {
+				stored := rules[i]
+				if stored.ID, err = newRuleID(b); err != nil {
+					return err
+				}
+				if err := putRule(b, &stored); err != nil {
+					return err
+				}
 			}
 		}
 		return bumpRulesVersion(tx)
@@ -232,4 +240,3 @@ func trimZeros(s string) string {
 	}
 	return s
 }
-

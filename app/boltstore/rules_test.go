@@ -109,6 +109,15 @@ func TestSaveRuleNumbersNewRulesFromASequence(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, rules, 1)
 	require.Equal(t, "r5", rules[0].ID, "ReplaceRules carries the sequence over")
+
+	// an imported rule may hold the id the sequence gives next
+	require.NoError(t, s.ReplaceRules(ctx, []engine.Rule{{Draft: &engine.RuleBody{Name: "New"}}, {ID: "r6", Draft: &engine.RuleBody{Name: "Six"}}}))
+	rules, err = s.ListRules(ctx)
+	require.NoError(t, err)
+	require.Len(t, rules, 2, "no rule replaced another")
+	require.Equal(t, "r6", rules[0].ID)
+	require.Equal(t, "Six", rules[0].Draft.Name)
+	require.Equal(t, "r7", rules[1].ID)
 }
 
 func TestSaveRuleSetsNothingButTheID(t *testing.T) {

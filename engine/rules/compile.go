@@ -147,7 +147,7 @@ func compileNode(c engine.Condition, level engine.Level, env *Env, where string,
 		}
 		n := &node{group: c.Group}
 		for i, k := range c.Conditions {
-			kid, err := compileNode(k, level, env, fmt.Sprintf("%s.%d", where, i+1), fail)
+			kid, err := compileNode(k, level, env, childWhere(where, i+1), fail)
 			if err != nil {
 				return nil, err
 			}
@@ -160,6 +160,15 @@ func compileNode(c engine.Condition, level engine.Level, env *Env, where string,
 		return nil, err
 	}
 	return &node{leaf: l}, nil
+}
+
+// childWhere names the i-th condition of a group the way CompileError
+// documents it: "person conditions, condition 2.1".
+func childWhere(where string, i int) string {
+	if strings.Contains(where, ", condition ") {
+		return fmt.Sprintf("%s.%d", where, i)
+	}
+	return fmt.Sprintf("%s, condition %d", where, i)
 }
 
 func compileLeaf(c engine.Condition, level engine.Level, env *Env, where string, fail failFunc) (*leaf, error) {
@@ -426,6 +435,9 @@ func compileGrant(e engine.Entitlement, env *Env, where string, fail failFunc) (
 				return grant{}, fail(where, "the template %q has an unknown placeholder {%s}: use contract fields such as {Department.Code}%s", e.Template, path, engine.SuggestPaths(path, env.Fields.Defs(engine.LevelContract)))
 			}
 			if lit := e.Template[len(e.Template)-len(rest) : m[0]]; lit != "" {
+				if strings.ContainsAny(lit, "{}") {
+					return grant{}, fail(where, "the template %q has an unbalanced brace", e.Template)
+				}
 				g.template = append(g.template, templatePart{literal: lit})
 			}
 			g.template = append(g.template, templatePart{get: f.Get})

@@ -43,7 +43,10 @@ func indexValues(n *node) (*leaf, []string) {
 		}
 		switch l.cond.Op {
 		case engine.OpEquals:
-			return l, []string{strings.ToLower(l.cond.Value)}
+			// the value the test compares with, also when it is given as
+			// a one-value list
+			vals, _ := operands(l.cond, engine.OperatorDef{Arity: engine.OneValue})
+			return l, []string{strings.ToLower(vals[0])}
 		case engine.OpIn:
 			vals, _ := operands(l.cond, engine.OperatorDef{Arity: engine.ValueList})
 			for i := range vals {
