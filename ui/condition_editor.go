@@ -160,16 +160,16 @@ func (g *condGroup) value() engine.Condition {
 
 // condLeaf is one condition: field, operator, values.
 type condLeaf struct {
-	e      *conditionEditor
-	group  *widget.Select
-	field  *widget.Select
-	op     *widget.Select
-	value1 *widget.SelectEntry
-	value2 *widget.Entry
-	values *fyne.Container
-	box    *fyne.Container
-	def    engine.FieldDef
-	ops    []engine.OperatorDef
+	e           *conditionEditor
+	group       *widget.Select
+	field       *widget.Select
+	op          *widget.Select
+	value1      *widget.SelectEntry
+	value2      *widget.Entry
+	values      *fyne.Container
+	box         *fyne.Container
+	def         engine.FieldDef
+	ops         []engine.OperatorDef
 	loaded      string   // the field whose suggestions value1 holds
 	suggestions []string // value1's options
 }
@@ -381,4 +381,3 @@ func (l *condLeaf) value() engine.Condition {
 	}
 	return c
 }
-

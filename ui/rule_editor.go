@@ -496,5 +496,3 @@ func (e *entitlementsEditor) value() []engine.Entitlement {
 	}
 	return out
 }
-
-
