@@ -154,6 +154,9 @@ func (a *App) invalidate() {
 	a.persons = nil
 	a.gen++
 	a.mu.Unlock()
+	a.peopleMu.Lock()
+	a.people = nil
+	a.peopleMu.Unlock()
 }
 
 type noSecrets struct{}

@@ -66,6 +66,11 @@ func (a *App) population(ctx context.Context, env *rules.Env, asOf engine.Date) 
 	return rules.NewPopulation(env, p.persons, p.departments, asOf), p.snapshot, nil
 }
 
+// evaluateMemoryLimit is the heap size at which the garbage collector
+// works harder during an evaluation, which holds the decoded persons and a
+// plan of up to millions of actions (see importMemoryLimit).
+const evaluateMemoryLimit = 1600 << 20
+
 // EvaluateOptions choose what an evaluation uses.
 type EvaluateOptions struct {
 	// AsOf is the reference date; zero means today.
@@ -100,6 +105,7 @@ func (a *App) Evaluate(ctx context.Context, opts EvaluateOptions, progress func(
 		return nil, err
 	}
 	defer done()
+	defer limitMemory(evaluateMemoryLimit)()
 	env, err := a.RulesEnv(ctx)
 	if err != nil {
 		return nil, err

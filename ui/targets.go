@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"image/color"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -263,12 +264,7 @@ func (s *targetsScreen) closeEditor(key string) {
 func cloneTarget(t engine.TargetSystem) engine.TargetSystem {
 	out := t
 	out.Permissions = slices.Clone(t.Permissions)
-	if t.Settings != nil {
-		out.Settings = make(map[string]string, len(t.Settings))
-		for k, v := range t.Settings {
-			out.Settings[k] = v
-		}
-	}
+	out.Settings = maps.Clone(t.Settings)
 	return out
 }
 
@@ -345,13 +341,11 @@ func newTargetEditor(s *targetsScreen, t engine.TargetSystem, originalKey string
 	if originalKey != "" {
 		title = "Edit " + t.Name
 	}
-	form := container.NewVBox(
-		helpLabel(targetsHelp),
-		widget.NewCard("", "General", general),
-		widget.NewCard("", "Permissions", e.perms.root),
-	)
 	header := container.NewBorder(nil, nil, widget.NewLabelWithStyle(title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), container.NewHBox(cancel, e.save))
-	e.root = container.NewBorder(container.NewVBox(header, e.problem), nil, nil, nil, container.NewVScroll(container.NewPadded(form)))
+	// the permissions take the height that is left: they scroll on
+	// their own, however many there are
+	e.root = container.NewBorder(container.NewVBox(header, e.problem, helpLabel(targetsHelp), general, widget.NewSeparator()), nil, nil, nil,
+		e.perms.root)
 	return e
 }
 
@@ -399,109 +393,169 @@ func (e *targetEditor) onSave() {
 }
 
 // permissionsEditor edits a target's permissions, one row each (id,
-// display name, description), with a helper that adds a pasted list.
+// display name, description) with a remove button, and adds pasted lists.
+// The rows are a widget.List over the slice it owns: an export of
+// thousands of groups pastes and scrolls without delay.
 type permissionsEditor struct {
-	win  fyne.Window
-	rows []*permissionRow
-	box  *fyne.Container
-	note *widget.Label // what the last paste added
-	root fyne.CanvasObject
+	win   fyne.Window
+	perms []engine.Permission
+	list  *widget.List
+	items []*permissionItem // every row the list made, bound or not
+	count *widget.Label
+	note  *widget.Label // what the last paste added
+	root  fyne.CanvasObject
 
 	pasteEntry *widget.Entry // in the paste dialog while it is open
 }
 
-type permissionRow struct {
-	num                   *widget.Label
-	id, name, description *widget.Entry
-	box                   *fyne.Container
-}
-
 func newPermissionsEditor(win fyne.Window, perms []engine.Permission) *permissionsEditor {
-	e := &permissionsEditor{win: win, box: container.NewVBox()}
+	e := &permissionsEditor{win: win, perms: slices.Clone(perms)}
+	e.count = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	e.note = helpLabel("")
 	e.note.Hide()
-	for _, p := range perms {
-		e.add(p)
-	}
-	add := widget.NewButtonWithIcon("Add permission", theme.ContentAddIcon(), func() {
-		r := e.add(engine.Permission{})
-		if c := e.win.Canvas(); c != nil {
-			c.Focus(r.id)
-		}
-	})
+	e.list = widget.NewList(func() int { return len(e.perms) },
+		func() fyne.CanvasObject {
+			it := newPermissionItem(e)
+			e.items = append(e.items, it)
+			return it
+		},
+		func(id widget.ListItemID, o fyne.CanvasObject) { o.(*permissionItem).bind(id) })
+	// a row is edited in its entries, not selected
+	e.list.OnSelected = func(id widget.ListItemID) { e.list.Unselect(id) }
+
+	add := widget.NewButtonWithIcon("Add permission", theme.ContentAddIcon(), e.addEmpty)
 	paste := widget.NewButtonWithIcon("Paste list…", theme.ContentPasteIcon(), e.showPaste)
-	// the header lines up with the rows: a number on the left, a remove
-	// button on the right
+	// the column titles line up with the rows: a number on the left, a
+	// remove button on the right
 	removeSpace := canvas.NewRectangle(color.Transparent)
 	removeSpace.SetMinSize(widget.NewButtonWithIcon("", theme.DeleteIcon(), nil).MinSize())
 	header := container.NewBorder(nil, nil, permissionNumber(widget.NewLabel("")), removeSpace, container.NewGridWithColumns(3,
 		widget.NewLabelWithStyle("Id (as the target names it)", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		widget.NewLabelWithStyle("Display name", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		widget.NewLabelWithStyle("Description", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})))
-	e.root = container.NewVBox(header, e.box, container.NewHBox(add, paste), e.note)
+	e.root = container.NewBorder(container.NewVBox(e.count, header), container.NewVBox(container.NewHBox(add, paste), e.note), nil, nil,
+		withMinSize(e.list, 0, 160))
+	e.changed()
 	return e
+}
+
+// changed updates the list and the count after rows came or went.
+func (e *permissionsEditor) changed() {
+	e.count.SetText("Permissions (" + strconv.Itoa(len(e.perms)) + ")")
+	e.list.Refresh()
 }
 
 // permissionNumber gives row numbers one width, so the columns line up.
 func permissionNumber(l *widget.Label) fyne.CanvasObject {
 	l.Alignment = fyne.TextAlignTrailing
-	return container.NewGridWrap(fyne.NewSize(48, l.MinSize().Height), l)
+	return container.NewGridWrap(fyne.NewSize(56, l.MinSize().Height), l)
 }
 
-func (e *permissionsEditor) add(p engine.Permission) *permissionRow {
-	r := &permissionRow{num: widget.NewLabel(""), id: widget.NewEntry(), name: widget.NewEntry(), description: widget.NewEntry()}
-	r.id.SetPlaceHolder("e.g. GG-Finance")
-	r.id.SetText(p.ID)
-	r.name.SetPlaceHolder("shown in rules (optional)")
-	r.name.SetText(p.Name)
-	r.description.SetPlaceHolder("optional")
-	r.description.SetText(p.Description)
-	remove := widget.NewButtonWithIcon("", theme.DeleteIcon(), nil)
-	remove.Importance = widget.LowImportance
-	remove.OnTapped = func() { e.remove(r) }
-	r.box = container.NewBorder(nil, nil, permissionNumber(r.num), remove, container.NewGridWithColumns(3, r.id, r.name, r.description))
-	e.rows = append(e.rows, r)
-	r.num.SetText(strconv.Itoa(len(e.rows)))
-	e.box.Add(r.box)
-	return r
+// permissionItem is one row of the permissions editor, bound to the
+// permission at index by the list; its entries write through to it.
+type permissionItem struct {
+	widget.BaseWidget
+	e                     *permissionsEditor
+	index                 int
+	num                   *widget.Label
+	id, name, description *widget.Entry
+	remove                *widget.Button
+	content               fyne.CanvasObject
 }
 
-func (e *permissionsEditor) remove(r *permissionRow) {
-	e.rows = slices.DeleteFunc(e.rows, func(x *permissionRow) bool { return x == r })
-	e.box.Remove(r.box)
-	e.renumber()
+func newPermissionItem(e *permissionsEditor) *permissionItem {
+	it := &permissionItem{e: e, index: -1, num: widget.NewLabel(""),
+		id: widget.NewEntry(), name: widget.NewEntry(), description: widget.NewEntry()}
+	it.id.SetPlaceHolder("e.g. GG-Finance")
+	it.name.SetPlaceHolder("shown in rules (optional)")
+	it.description.SetPlaceHolder("optional")
+	field := func(set func(p *engine.Permission, v string)) func(string) {
+		return func(v string) {
+			if it.index >= 0 && it.index < len(e.perms) {
+				set(&e.perms[it.index], v)
+			}
+		}
+	}
+	it.id.OnChanged = field(func(p *engine.Permission, v string) { p.ID = v })
+	it.name.OnChanged = field(func(p *engine.Permission, v string) { p.Name = v })
+	it.description.OnChanged = field(func(p *engine.Permission, v string) { p.Description = v })
+	it.remove = widget.NewButtonWithIcon("", theme.DeleteIcon(), func() {
+		if it.index >= 0 && it.index < len(e.perms) {
+			e.removeAt(it.index)
+		}
+	})
+	it.remove.Importance = widget.LowImportance
+	it.content = container.NewBorder(nil, nil, permissionNumber(it.num), it.remove,
+		container.NewGridWithColumns(3, it.id, it.name, it.description))
+	it.ExtendBaseWidget(it)
+	return it
 }
 
-func (e *permissionsEditor) renumber() {
-	for i, r := range e.rows {
-		r.num.SetText(strconv.Itoa(i + 1))
+func (it *permissionItem) CreateRenderer() fyne.WidgetRenderer {
+	return widget.NewSimpleRenderer(it.content)
+}
+
+// bind shows the permission at index i.
+func (it *permissionItem) bind(i int) {
+	// index first: setting the texts writes the same values back
+	it.index = i
+	p := it.e.perms[i]
+	it.num.SetText(strconv.Itoa(i + 1))
+	for _, x := range []struct {
+		entry *widget.Entry
+		text  string
+	}{{it.id, p.ID}, {it.name, p.Name}, {it.description, p.Description}} {
+		if x.entry.Text != x.text {
+			x.entry.SetText(x.text)
+		}
 	}
 }
 
-func (r *permissionRow) blank() bool {
-	return strings.TrimSpace(r.id.Text) == "" && strings.TrimSpace(r.name.Text) == "" && strings.TrimSpace(r.description.Text) == ""
+// item returns the row showing permission i, scrolling to it; nil when
+// the list has not laid it out.
+func (e *permissionsEditor) item(i int) *permissionItem {
+	e.list.ScrollTo(i)
+	for _, it := range e.items {
+		if it.index == i && it.Visible() {
+			return it
+		}
+	}
+	return nil
+}
+
+// addEmpty adds an empty row at the end and puts the cursor in it.
+func (e *permissionsEditor) addEmpty() {
+	e.perms = append(e.perms, engine.Permission{})
+	e.changed()
+	if it := e.item(len(e.perms) - 1); it != nil {
+		e.win.Canvas().Focus(it.id)
+	}
+}
+
+func (e *permissionsEditor) removeAt(i int) {
+	e.perms = slices.Delete(e.perms, i, i+1)
+	e.changed()
+}
+
+func blankPermission(p engine.Permission) bool {
+	return strings.TrimSpace(p.ID) == "" && strings.TrimSpace(p.Name) == "" && strings.TrimSpace(p.Description) == ""
 }
 
 // dropBlank removes the rows with nothing in them.
 func (e *permissionsEditor) dropBlank() {
-	if !slices.ContainsFunc(e.rows, (*permissionRow).blank) {
-		return
+	if slices.ContainsFunc(e.perms, blankPermission) {
+		e.perms = slices.DeleteFunc(e.perms, blankPermission)
+		e.changed()
 	}
-	e.rows = slices.DeleteFunc(e.rows, (*permissionRow).blank)
-	e.box.RemoveAll()
-	for _, r := range e.rows {
-		e.box.Add(r.box)
-	}
-	e.renumber()
 }
 
 func (e *permissionsEditor) value() []engine.Permission {
-	var out []engine.Permission
-	for _, r := range e.rows {
+	out := make([]engine.Permission, 0, len(e.perms))
+	for _, p := range e.perms {
 		out = append(out, engine.Permission{
-			ID:          strings.TrimSpace(r.id.Text),
-			Name:        strings.TrimSpace(r.name.Text),
-			Description: strings.TrimSpace(r.description.Text),
+			ID:          strings.TrimSpace(p.ID),
+			Name:        strings.TrimSpace(p.Name),
+			Description: strings.TrimSpace(p.Description),
 		})
 	}
 	return out
@@ -530,8 +584,8 @@ func (e *permissionsEditor) showPaste() {
 // listed, and says what it did.
 func (e *permissionsEditor) paste(text string) {
 	seen := map[string]bool{}
-	for _, r := range e.rows {
-		seen[strings.TrimSpace(r.id.Text)] = true
+	for _, p := range e.perms {
+		seen[strings.TrimSpace(p.ID)] = true
 	}
 	added, dup, noID := 0, 0, 0
 	for _, p := range parsePermissionList(text) {
@@ -542,9 +596,13 @@ func (e *permissionsEditor) paste(text string) {
 			dup++
 		default:
 			seen[p.ID] = true
-			e.add(p)
+			e.perms = append(e.perms, p)
 			added++
 		}
+	}
+	if added > 0 {
+		e.changed()
+		e.list.ScrollToBottom()
 	}
 	msg := "Added " + permissionCount(added)
 	if dup > 0 {

@@ -36,6 +36,14 @@ func (h *harness) openTarget(key string) *targetsScreen {
 	return s
 }
 
+// permissionRow returns the editor's row for permission i.
+func (h *harness) permissionRow(e *targetEditor, i int) *permissionItem {
+	h.t.Helper()
+	it := e.perms.item(i)
+	require.NotNil(h.t, it, "permission row %d is shown", i+1)
+	return it
+}
+
 func TestTargetEditorAddsATargetWithPermissionsTypedAndPasted(t *testing.T) {
 	h := newHarness(t, false)
 	h.w.Show(ScreenTargets)
@@ -51,22 +59,26 @@ func TestTargetEditorAddsATargetWithPermissionsTypedAndPasted(t *testing.T) {
 	test.Type(e.name, "Entra ID")
 	assert.Contains(t, e.key.PlaceHolder, "entra-id", "the key is made from the name")
 	test.Tap(button(e.root, "Add permission"))
-	require.Len(t, e.perms.rows, 1)
-	e.perms.rows[0].id.SetText("SG-Staff")
-	e.perms.rows[0].name.SetText("All staff")
-	e.perms.rows[0].description.SetText("Everyone employed")
+	require.Len(t, e.perms.perms, 1)
+	first := h.permissionRow(e, 0)
+	assert.Equal(t, first.id, h.win.Canvas().Focused(), "the cursor is in the new row")
+	test.Type(first.id, "SG-Staff")
+	test.Type(first.name, "All staff")
+	test.Type(first.description, "Everyone employed")
 	test.Tap(button(e.root, "Add permission"))
-	e.perms.rows[1].id.SetText("SG-Finance")
+	test.Type(h.permissionRow(e, 1).id, "SG-Finance")
 	test.Tap(button(e.root, "Add permission")) // left empty: dropped on save
 
 	test.Tap(button(e.root, "Paste list…"))
 	require.NotNil(t, e.perms.pasteEntry, "the paste dialog is open")
 	e.perms.pasteEntry.SetText("SG-Sales;Sales team\n\nSG-Staff\n")
 	test.Tap(h.overlayButton("Add"))
-	require.Len(t, e.perms.rows, 4)
-	assert.Equal(t, "SG-Sales", e.perms.rows[3].id.Text)
-	assert.Equal(t, "Sales team", e.perms.rows[3].name.Text)
+	require.Len(t, e.perms.perms, 4)
+	pasted := h.permissionRow(e, 3)
+	assert.Equal(t, "SG-Sales", pasted.id.Text)
+	assert.Equal(t, "Sales team", pasted.name.Text)
 	assert.Contains(t, e.perms.note.Text, "skipped 1 already listed")
+	assert.Equal(t, "Permissions (4)", e.perms.count.Text)
 
 	test.Tap(e.save)
 	h.wait()
@@ -104,9 +116,11 @@ func TestTargetEditorRenamesAPermission(t *testing.T) {
 	e := s.editor
 	require.NotNil(t, e)
 	assert.True(t, e.key.Disabled(), "the key of a saved target cannot change")
-	require.Len(t, e.perms.rows, 4)
-	require.Equal(t, "GG-All-Staff", e.perms.rows[0].id.Text)
-	e.perms.rows[0].name.SetText("Everyone")
+	require.Len(t, e.perms.perms, 4)
+	row := h.permissionRow(e, 0)
+	require.Equal(t, "GG-All-Staff", row.id.Text)
+	require.Equal(t, "All staff", row.name.Text)
+	row.name.SetText("Everyone")
 	test.Tap(e.save)
 	h.wait()
 	require.Nil(t, s.editor, "saving closes the editor: %s", e.problem.Text)
@@ -129,8 +143,9 @@ func TestTargetEditorRefusesDuplicatePermissionIDs(t *testing.T) {
 	e := s.editor
 	require.NotNil(t, e)
 	test.Tap(button(e.root, "Add permission"))
-	e.perms.rows[4].id.SetText("GG-VPN")
-	e.perms.rows[4].name.SetText("VPN again")
+	dup := h.permissionRow(e, 4)
+	test.Type(dup.id, "GG-VPN")
+	test.Type(dup.name, "VPN again")
 	test.Tap(e.save)
 	h.wait()
 	require.True(t, e.problem.Visible(), "the problem is shown")

@@ -182,22 +182,31 @@ func (w *Window) show(name string) {
 	s.refresh()
 }
 
-// close closes the window, but first offers to cancel a running import
-// (and waits for it to stop) rather than cut it off.
+// close closes the window, but first offers to cancel a running import or
+// evaluation (and waits for it to stop) rather than cut it off.
 func (w *Window) close() {
-	p := w.imports.progress
-	if !p.Running() {
+	var running []*progressPanel
+	for _, p := range []*progressPanel{w.imports.progress, w.evaluation.progress} {
+		if p.Running() {
+			running = append(running, p)
+		}
+	}
+	if len(running) == 0 {
 		w.win.Close()
 		return
 	}
-	dialog.ShowConfirm("An import is running", "Cancel the import and quit? Nothing it read is kept.", func(ok bool) {
+	dialog.ShowConfirm("A run is going", "Cancel it and quit? Nothing it did is kept.", func(ok bool) {
 		if !ok {
 			return
 		}
-		p.Cancel()
+		for _, p := range running {
+			p.Cancel()
+		}
 		w.jobs.run(func() func() {
-			for p.Running() {
-				time.Sleep(20 * time.Millisecond)
+			for _, p := range running {
+				for p.Running() {
+					time.Sleep(20 * time.Millisecond)
+				}
 			}
 			return w.win.Close
 		})

@@ -44,7 +44,10 @@ func Run(ctx context.Context, in Input, progress func(done, total int)) (*engine
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	ledger := in.Ledger.ByPerson()
+	var ledger map[string][]engine.LedgerEntry
+	if in.Ledger != nil { // no ledger yet: nothing is granted
+		ledger = in.Ledger.ByPerson()
+	}
 	byRule := map[string]*rules.Rule{}
 	for _, r := range in.Rules.Rules {
 		byRule[r.ID] = r
@@ -81,9 +84,14 @@ func Run(ctx context.Context, in Input, progress func(done, total int)) (*engine
 		CreatedAt: in.Now, AsOf: pop.AsOf, Snapshot: in.Snapshot, RulesVersion: in.RulesVersion,
 		WithDrafts: in.WithDrafts, WhatIf: in.WhatIf, Persons: n, RuleMatches: map[string]int{},
 	}}
+	total := 0
+	for w := range parts {
+		total += parts[w].actions.len()
+	}
+	e.Actions = make([]engine.Action, 0, total)
 	for w := range parts {
 		p := &parts[w]
-		e.Actions = append(e.Actions, p.actions...)
+		e.Actions = p.actions.appendTo(e.Actions) // and lets each chunk go
 		e.Skipped = append(e.Skipped, p.skipped...)
 		e.Notes = append(e.Notes, p.notes...)
 		e.Evaluated += p.evaluated
@@ -169,7 +177,7 @@ func summarize(actions []engine.Action) []engine.SummaryRow {
 
 // part is one worker's share of the plan, in person order.
 type part struct {
-	actions   []engine.Action
+	actions   chunks
 	skipped   []engine.Skipped
 	notes     []engine.Note
 	evaluated int
@@ -186,6 +194,7 @@ type evaluator struct {
 	s       rules.Subject
 	sc      rules.Scratch
 	want    []wanted
+	acts    []engine.Action // scratch for one person's actions
 }
 
 // wanted is an entitlement the rules want for the current person.
@@ -213,18 +222,26 @@ func (ev *evaluator) person(i int) {
 	ev.want = ev.want[:0]
 	ev.in.Rules.Matches(&ev.s, &ev.sc, func(m rules.Match) {
 		ev.out.matches[m.Rule.Position()]++
+		// The entitlements a match gives on all its contracts share one
+		// reason: a plan holds millions of actions.
+		var shared []engine.Reason
 		m.Grants(&ev.s, func(key engine.EntitlementKey, contracts []int) {
-			r := engine.Reason{Rule: m.Rule.ID, RuleName: m.Rule.Name}
-			for _, k := range contracts {
-				r.Contracts = append(r.Contracts, engine.ContractKey(p, k))
+			var reasons []engine.Reason
+			if len(contracts) == len(m.Contracts) {
+				if shared == nil {
+					shared = []engine.Reason{reason(m.Rule, p, contracts)}
+				}
+				reasons = shared[:1:1] // a later append copies
+			} else {
+				reasons = []engine.Reason{reason(m.Rule, p, contracts)}
 			}
 			for j := range ev.want {
 				if ev.want[j].key == key {
-					ev.want[j].reasons = append(ev.want[j].reasons, r)
+					ev.want[j].reasons = append(ev.want[j].reasons, reasons[0])
 					return
 				}
 			}
-			ev.want = append(ev.want, wanted{key: key, reasons: []engine.Reason{r}})
+			ev.want = append(ev.want, wanted{key: key, reasons: reasons})
 		})
 	})
 	// access and permissions need an account in the same target
@@ -248,20 +265,73 @@ func (ev *evaluator) person(i int) {
 	slices.SortFunc(kept, func(a, b wanted) int { return compareKeys(a.key, b.key) })
 
 	have := ev.ledger[p.ID]
-	var actions []engine.Action
+	acts := ev.acts[:0]
 	for _, w := range kept {
 		if !holds(have, w.key) {
-			actions = append(actions, engine.Action{Person: p.ID, PersonName: p.DisplayName, Key: w.key, Grant: true, Reasons: w.reasons})
+			acts = append(acts, engine.Action{Person: p.ID, PersonName: p.DisplayName, Key: w.key, Grant: true, Reasons: w.reasons})
 		}
 	}
 	for _, le := range have {
 		if le.Unmanaged || slices.ContainsFunc(kept, func(w wanted) bool { return w.key == le.Key }) {
 			continue
 		}
-		actions = append(actions, engine.Action{Person: p.ID, PersonName: p.DisplayName, Key: le.Key, Reasons: ev.revokeReasons(le)})
+		acts = append(acts, engine.Action{Person: p.ID, PersonName: p.DisplayName, Key: le.Key, Reasons: ev.revokeReasons(le)})
 	}
-	slices.SortStableFunc(actions, func(a, b engine.Action) int { return compareKeys(a.Key, b.Key) })
-	ev.out.actions = append(ev.out.actions, actions...)
+	slices.SortStableFunc(acts, func(a, b engine.Action) int { return compareKeys(a.Key, b.Key) })
+	ev.out.actions.add(acts)
+	clear(acts) // the scratch must not keep the strings alive
+	ev.acts = acts
+}
+
+// chunks holds actions in fixed-size blocks: unlike a growing slice it
+// never over-allocates or copies while a plan of millions of actions is
+// made.
+type chunks struct {
+	blocks [][]engine.Action
+}
+
+const chunkSize = 8192
+
+func (c *chunks) add(actions []engine.Action) {
+	for len(actions) > 0 {
+		if len(c.blocks) == 0 || len(c.blocks[len(c.blocks)-1]) == chunkSize {
+			c.blocks = append(c.blocks, make([]engine.Action, 0, chunkSize))
+		}
+		last := &c.blocks[len(c.blocks)-1]
+		n := min(len(actions), chunkSize-len(*last))
+		*last = append(*last, actions[:n]...)
+		actions = actions[n:]
+	}
+}
+
+func (c *chunks) len() int {
+	n := 0
+	for _, b := range c.blocks {
+		n += len(b)
+	}
+	return n
+}
+
+// appendTo appends the actions to dst, releasing each block once copied.
+func (c *chunks) appendTo(dst []engine.Action) []engine.Action {
+	for i, b := range c.blocks {
+		dst = append(dst, b...)
+		c.blocks[i] = nil
+	}
+	c.blocks = nil
+	return dst
+}
+
+// reason says that a rule holds on the given contracts of p.
+func reason(r *rules.Rule, p *engine.Person, contracts []int) engine.Reason {
+	out := engine.Reason{Rule: r.ID, RuleName: r.Name}
+	if len(contracts) > 0 {
+		out.Contracts = make([]string, len(contracts))
+		for i, k := range contracts {
+			out.Contracts[i] = engine.ContractKey(p, k)
+		}
+	}
+	return out
 }
 
 func holds(entries []engine.LedgerEntry, key engine.EntitlementKey) bool {
@@ -298,10 +368,19 @@ func (ev *evaluator) revokeReasons(le engine.LedgerEntry) []engine.Reason {
 		why := ex.Summary
 		if ex.Holds {
 			var gives []string
+			still := false
 			for _, k := range ex.Grants {
 				gives = append(gives, k.String())
+				still = still || k == le.Key
 			}
-			why = fmt.Sprintf("the rule still holds but no longer gives %s (it gives %s)", le.Key, strings.Join(gives, ", "))
+			switch {
+			case still: // wanted, but dropped for want of an account
+				why = fmt.Sprintf("the rule still gives %s, but no rule gives %s an account in %s", le.Key, ev.s.Person.DisplayName, le.Key.Target)
+			case len(gives) == 0:
+				why = fmt.Sprintf("the rule still holds but no longer gives %s (it gives nothing)", le.Key)
+			default:
+				why = fmt.Sprintf("the rule still holds but no longer gives %s (it gives %s)", le.Key, strings.Join(gives, ", "))
+			}
 		}
 		out = append(out, engine.Reason{Rule: id, RuleName: r.Name, Why: why})
 	}

@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"provisio/engine"
 )
@@ -45,6 +47,7 @@ type leaf struct {
 type grant struct {
 	key      engine.EntitlementKey
 	template []templatePart
+	dynamic  bool // the template has a placeholder
 }
 
 type templatePart struct {
@@ -262,7 +265,7 @@ func textTest(op engine.Operator, values []string) (func(engine.Value, *Subject)
 	if len(values) > 0 {
 		want = values[0]
 	}
-	lower := strings.ToLower(want)
+	wantKey := foldKey(want)
 	switch op {
 	case engine.OpEquals:
 		return func(v engine.Value, _ *Subject) bool { return strings.EqualFold(v.Text, want) }, nil
@@ -275,7 +278,7 @@ func textTest(op engine.Operator, values []string) (func(engine.Value, *Subject)
 		}
 		return func(v engine.Value, _ *Subject) bool { return in(v.Text) }, nil
 	case engine.OpContains:
-		return func(v engine.Value, _ *Subject) bool { return strings.Contains(strings.ToLower(v.Text), lower) }, nil
+		return func(v engine.Value, _ *Subject) bool { return strings.Contains(foldKey(v.Text), wantKey) }, nil
 	case engine.OpStartsWith:
 		return func(v engine.Value, _ *Subject) bool {
 			return len(v.Text) >= len(want) && strings.EqualFold(v.Text[:len(want)], want)
@@ -297,6 +300,38 @@ func textTest(op engine.Operator, values []string) (func(engine.Value, *Subject)
 	}
 }
 
+// foldKey returns s with each rune replaced by one representative of its
+// case-folding orbit (the ASCII lower-case letter where there is one), so
+// that foldKey(a) == foldKey(b) exactly when strings.EqualFold(a, b). The
+// index and long "is one of" lists look values up by it; strings.ToLower
+// would not do, as it leaves letters such as ſ (long s) or K (Kelvin) that
+// EqualFold matches with s and k.
+func foldKey(s string) string {
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		return strings.ToLower(s)
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		least := r
+		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+			least = min(least, f)
+		}
+		if 'A' <= least && least <= 'Z' {
+			least += 'a' - 'A'
+		}
+		b.WriteRune(least)
+	}
+	return b.String()
+}
+
 // inList tests membership, ignoring case.
 func inList(values []string) func(string) bool {
 	if len(values) <= 8 {
@@ -311,10 +346,10 @@ func inList(values []string) func(string) bool {
 	}
 	set := make(map[string]struct{}, len(values))
 	for _, v := range values {
-		set[strings.ToLower(v)] = struct{}{}
+		set[foldKey(v)] = struct{}{}
 	}
 	return func(s string) bool {
-		_, ok := set[strings.ToLower(s)]
+		_, ok := set[foldKey(s)]
 		return ok
 	}
 }
@@ -449,7 +484,7 @@ func compileGrant(e engine.Entitlement, env *Env, where string, fail failFunc) (
 		if rest != "" {
 			g.template = append(g.template, templatePart{literal: rest})
 		}
-		if !g.dynamic() {
+		if g.dynamic = g.hasPlaceholder(); !g.dynamic {
 			return grant{}, fail(where, "the template %q has no {placeholder}; for a fixed permission choose it as a permission", e.Template)
 		}
 		return g, nil
@@ -466,7 +501,7 @@ func compileGrant(e engine.Entitlement, env *Env, where string, fail failFunc) (
 	}
 }
 
-func (g grant) dynamic() bool {
+func (g grant) hasPlaceholder() bool {
 	for _, p := range g.template {
 		if p.get != nil {
 			return true
@@ -477,7 +512,7 @@ func (g grant) dynamic() bool {
 
 // expand fills in a dynamic permission's template from a contract; ok is
 // false when a placeholder's field is empty.
-func (g grant) expand(c *engine.Contract) (string, bool) {
+func (g *grant) expand(c *engine.Contract) (string, bool) {
 	var b strings.Builder
 	for _, p := range g.template {
 		if p.get == nil {
@@ -505,7 +540,7 @@ func (r *Rule) CouldGrant(target, what string) bool {
 		if what == "" || g.key.Name == what || string(g.key.Kind) == what || g.key.Kind.Label() == what {
 			return true
 		}
-		if g.dynamic() && g.templatePattern().MatchString(what) {
+		if g.dynamic && g.templatePattern().MatchString(what) {
 			return true
 		}
 	}

@@ -232,3 +232,52 @@ func TestEqualsGivenAsAOneValueListMatches(t *testing.T) {
 		})
 	}
 }
+
+func TestTextMatchingIgnoresCaseTheSameWayIndexedOrNot(t *testing.T) {
+	env := newEnv(t)
+	filler := []string{"a1", "a2", "a3", "a4", "a5", "a6", "a7", "a8", "a9"} // makes "is one of" lists long
+	tests := []struct {
+		name, want, actual string
+	}{
+		{"long s", "sales", "ſALES"},
+		{"Kelvin sign", "kelvin", "\u212Aelvin"},
+		{"accented capital", "école", "ÉCOLE"},
+		{"final sigma", "ΟΔΟΣ", "οδος"},
+		{"ß is not ss", "strasse", "STRAßE"},
+		{"plain ASCII", "Ict", "iCT"},
+		{"different", "ict", "hr"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			equal := strings.EqualFold(tt.want, tt.actual)
+			conditions := []struct {
+				c    engine.Condition
+				want bool
+			}{
+				{cond("Department.Code", engine.OpEquals, tt.want), equal},
+				{cond("Department.Code", engine.OpIn, tt.want, "zz"), equal},
+				{cond("Department.Code", engine.OpIn, append([]string{tt.want}, filler...)...), equal},
+				{cond("Department.Code", engine.OpNotIn, append([]string{tt.want}, filler...)...), !equal},
+				{cond("Department.Code", engine.OpContains, tt.want), equal},
+			}
+			for _, level := range []string{"contract", "person"} {
+				for _, c := range conditions {
+					var set *rules.Set
+					if level == "contract" {
+						set = compile(t, env, body("Fold", engine.RuleAny, nil, ptr(c.c)))
+					} else {
+						set = compile(t, env, body("Fold", engine.RuleAny, ptr(primaryPaths(c.c)), nil))
+					}
+					pop := population(t, env, refDate, nil, person(t, "1", contract(t, "C", "", "", "Department.Code="+tt.actual)))
+					s := subject(t, pop, 0)
+					_, indexed := matched(t, set, pop, 0)["r1"]
+					_, brute := set.Rules[0].EvalUnindexed(s)
+					explained := set.Rules[0].Explain(s).Holds
+					assert.Equal(t, c.want, indexed, "%s %s, indexed", level, c.c.Op)
+					assert.Equal(t, c.want, brute, "%s %s, unindexed", level, c.c.Op)
+					assert.Equal(t, c.want, explained, "%s %s, explained", level, c.c.Op)
+				}
+			}
+		})
+	}
+}

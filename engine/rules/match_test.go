@@ -394,3 +394,13 @@ func TestScratchIsReusedAcrossSubjects(t *testing.T) {
 		assert.Equal(t, []string{"1:r1:A", "2:r2:B"}, got)
 	}
 }
+
+func TestPopulationFindsPersonsByID(t *testing.T) {
+	env := newEnv(t)
+	pop := population(t, env, refDate, nil, person(t, "a"), person(t, "b"))
+	i, ok := pop.Find("hr:b")
+	assert.True(t, ok)
+	assert.Equal(t, 1, i)
+	_, ok = pop.Find("hr:c")
+	assert.False(t, ok)
+}

@@ -2,7 +2,6 @@ package rules
 
 import (
 	"slices"
-	"strings"
 
 	"provisio/engine"
 )
@@ -22,7 +21,7 @@ type Set struct {
 type fieldIndex struct {
 	path    string
 	get     getter
-	byValue map[string][]int // lower-case value → rule positions
+	byValue map[string][]int // foldKey of a value → rule positions
 }
 
 // indexValues returns the values a rule's conditions require of one text
@@ -46,11 +45,11 @@ func indexValues(n *node) (*leaf, []string) {
 			// the value the test compares with, also when it is given as
 			// a one-value list
 			vals, _ := operands(l.cond, engine.OperatorDef{Arity: engine.OneValue})
-			return l, []string{strings.ToLower(vals[0])}
+			return l, []string{foldKey(vals[0])}
 		case engine.OpIn:
 			vals, _ := operands(l.cond, engine.OperatorDef{Arity: engine.ValueList})
 			for i := range vals {
-				vals[i] = strings.ToLower(vals[i])
+				vals[i] = foldKey(vals[i])
 			}
 			return l, vals
 		}
@@ -127,7 +126,7 @@ func (set *Set) Matches(s *Subject, sc *Scratch, fn func(Match)) {
 	}
 	mark(set.unindexed)
 	for _, fi := range set.personIdx {
-		if rules := fi.byValue[strings.ToLower(fi.get.person(s).Text)]; rules != nil {
+		if rules := fi.byValue[foldKey(fi.get.person(s).Text)]; rules != nil {
 			mark(rules)
 		}
 	}
@@ -135,7 +134,7 @@ func (set *Set) Matches(s *Subject, sc *Scratch, fn func(Match)) {
 		for k := range s.Person.Contracts {
 			c := &s.Person.Contracts[k]
 			for _, fi := range set.contractIdx {
-				if rules := fi.byValue[strings.ToLower(fi.get.contract(c).Text)]; rules != nil {
+				if rules := fi.byValue[foldKey(fi.get.contract(c).Text)]; rules != nil {
 					mark(rules)
 				}
 			}
@@ -218,27 +217,45 @@ func (n *node) eval(s *Subject, c *engine.Contract) bool {
 // template (the same permission from two contracts is given once, with
 // both contracts).
 func (m Match) Grants(s *Subject, fn func(key engine.EntitlementKey, contracts []int)) {
-	for _, g := range m.Rule.grants {
-		if !g.dynamic() {
+	for i := range m.Rule.grants {
+		g := &m.Rule.grants[i]
+		if !g.dynamic {
 			fn(g.key, m.Contracts)
 			continue
 		}
-		names := map[string][]int{}
-		var order []string
+		if len(m.Contracts) == 1 { // the common case: no grouping needed
+			if name, ok := g.expand(&s.Person.Contracts[m.Contracts[0]]); ok {
+				key := g.key
+				key.Name = name
+				fn(key, m.Contracts)
+			}
+			continue
+		}
+		// group the contracts by the name they give, in contract order;
+		// persons have few contracts, so a linear search beats a map
+		type group struct {
+			name      string
+			contracts []int
+		}
+		var groups []group
+	next:
 		for _, k := range m.Contracts {
 			name, ok := g.expand(&s.Person.Contracts[k])
 			if !ok {
 				continue
 			}
-			if _, seen := names[name]; !seen {
-				order = append(order, name)
+			for j := range groups {
+				if groups[j].name == name {
+					groups[j].contracts = append(groups[j].contracts, k)
+					continue next
+				}
 			}
-			names[name] = append(names[name], k)
+			groups = append(groups, group{name: name, contracts: []int{k}})
 		}
-		for _, name := range order {
+		for _, gr := range groups {
 			key := g.key
-			key.Name = name
-			fn(key, names[name])
+			key.Name = gr.name
+			fn(key, gr.contracts)
 		}
 	}
 }
