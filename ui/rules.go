@@ -39,6 +39,8 @@ type rulesScreen struct {
 	rules     map[string]*engine.Rule
 	hits      []int
 	selected  string
+	// editFirst opens the first rule in the editor once loaded.
+	editFirst bool
 }
 
 const (
@@ -147,6 +149,11 @@ func (s *rulesScreen) loadList() {
 			sort.Strings(options[1:])
 			s.category.SetOptions(options)
 			s.filter()
+			if s.editFirst && len(all) > 0 {
+				s.editFirst = false
+				s.openEditor(&all[0])
+				return
+			}
 			if s.editor == nil && s.selected != "" {
 				if _, ok := s.rules[s.selected]; ok {
 					s.showRule(s.selected)

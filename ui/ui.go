@@ -45,6 +45,7 @@ const (
 	// Views within screens, for --screen and screenshots.
 	ViewSourceEditor = "source-editor" // the first source system, in the editor
 	ViewSnapshots    = "snapshots"     // the snapshots tab, comparing the latest two
+	ViewRuleEditor   = "rule-editor"   // the first rule, in the editor
 )
 
 type navItem struct {
@@ -138,6 +139,10 @@ func (w *Window) Show(name string) {
 	case ViewSnapshots:
 		w.Show(ScreenImports)
 		w.imports.tabs.SelectIndex(1)
+		return
+	case ViewRuleEditor:
+		w.Show(ScreenRules)
+		w.rules.editFirst = true
 		return
 	}
 	i := 0
