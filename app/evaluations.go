@@ -125,8 +125,12 @@ func (a *App) Evaluate(ctx context.Context, opts EvaluateOptions, progress func(
 	if err != nil {
 		return nil, err
 	}
+	cfg, err := a.Config(ctx)
+	if err != nil {
+		return nil, err
+	}
 	in := evaluate.Input{Population: pop, Rules: set, Ledger: ledger, Snapshot: snapshot, RulesVersion: version,
-		WithDrafts: opts.WithDrafts, Now: a.clock.Now()}
+		WithDrafts: opts.WithDrafts, DisabledTargets: cfg.DisabledTargets(), Now: a.clock.Now()}
 	if opts.WhatIf != nil {
 		in.WhatIf = opts.WhatIf.Name
 	}

@@ -65,11 +65,13 @@ type EvaluationInfo struct {
 	// versions; WhatIf names a rule evaluated as edited but not saved.
 	WithDrafts bool   `json:"withDrafts,omitempty"`
 	WhatIf     string `json:"whatIf,omitempty"`
-	Persons    int    `json:"persons"`
-	Evaluated  int    `json:"evaluated"`
-	Blocked    int    `json:"blocked"`
-	Excluded   int    `json:"excluded"`
-	Actions    int    `json:"actions"`
+	// DisabledTargets were left out: no actions in them.
+	DisabledTargets []string `json:"disabledTargets,omitempty"`
+	Persons         int      `json:"persons"`
+	Evaluated       int      `json:"evaluated"`
+	Blocked         int      `json:"blocked"`
+	Excluded        int      `json:"excluded"`
+	Actions         int      `json:"actions"`
 	// Summary counts the actions per target and kind.
 	Summary []SummaryRow `json:"summary"`
 	// RuleMatches counts, per rule id, the persons the rule matched.

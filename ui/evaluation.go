@@ -1280,6 +1280,9 @@ func evalHeading(e *engine.EvaluationInfo) string {
 	case e.WhatIf != "":
 		text += fmt.Sprintf(", with the edited rule “%s”", e.WhatIf)
 	}
+	if len(e.DisabledTargets) > 0 {
+		text += fmt.Sprintf("; left out, as disabled: %s", strings.Join(e.DisabledTargets, ", "))
+	}
 	return text
 }
 

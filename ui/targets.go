@@ -324,7 +324,7 @@ func newTargetEditor(s *targetsScreen, t engine.TargetSystem, originalKey string
 	}
 	e.kind = widget.NewSelect(labels, nil)
 	e.kind.SetSelected(selected)
-	e.enabled = widget.NewCheck("Enabled", nil)
+	e.enabled = widget.NewCheck("Enabled (a disabled target is left out of evaluations: nothing is granted or revoked in it)", nil)
 	e.enabled.SetChecked(!t.Disabled)
 
 	general := container.New(layout.NewFormLayout(),

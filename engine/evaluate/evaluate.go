@@ -29,6 +29,9 @@ type Input struct {
 	RulesVersion uint64
 	WithDrafts   bool
 	WhatIf       string
+	// DisabledTargets are left out: nothing is granted or revoked in
+	// them, whatever the rules and the ledger say.
+	DisabledTargets []string
 	// Workers is the number of goroutines; 0 means GOMAXPROCS.
 	Workers int
 	Now     time.Time
@@ -47,6 +50,9 @@ func Run(ctx context.Context, in Input, progress func(done, total int)) (*engine
 	var ledger map[string][]engine.LedgerEntry
 	if in.Ledger != nil { // no ledger yet: nothing is granted
 		ledger = in.Ledger.ByPerson()
+	}
+	if len(in.DisabledTargets) > 0 {
+		ledger = withoutTargets(ledger, in.DisabledTargets)
 	}
 	byRule := map[string]*rules.Rule{}
 	for _, r := range in.Rules.Rules {
@@ -83,6 +89,7 @@ func Run(ctx context.Context, in Input, progress func(done, total int)) (*engine
 	e := &engine.Evaluation{EvaluationInfo: engine.EvaluationInfo{
 		CreatedAt: in.Now, AsOf: pop.AsOf, Snapshot: in.Snapshot, RulesVersion: in.RulesVersion,
 		WithDrafts: in.WithDrafts, WhatIf: in.WhatIf, Persons: n, RuleMatches: map[string]int{},
+		DisabledTargets: slices.Clone(in.DisabledTargets),
 	}}
 	total := 0
 	for w := range parts {
@@ -255,6 +262,9 @@ func (ev *evaluator) person(i int) {
 	}
 	kept := ev.want[:0]
 	for _, w := range ev.want {
+		if slices.Contains(ev.in.DisabledTargets, w.key.Target) {
+			continue
+		}
 		if (w.key.Kind == engine.KindAccess || w.key.Kind == engine.KindPermission) && !hasAccount(w.key.Target) {
 			ev.out.notes = append(ev.out.notes, engine.Note{Person: p.ID, Message: fmt.Sprintf(
 				"%s is granted by %s, but no rule gives %s an account in %s", w.key, ruleNames(w.reasons), p.DisplayName, w.key.Target)})
@@ -281,6 +291,24 @@ func (ev *evaluator) person(i int) {
 	ev.out.actions.add(acts)
 	clear(acts) // the scratch must not keep the strings alive
 	ev.acts = acts
+}
+
+// withoutTargets returns the ledger without the entries in the given
+// targets.
+func withoutTargets(ledger map[string][]engine.LedgerEntry, targets []string) map[string][]engine.LedgerEntry {
+	out := make(map[string][]engine.LedgerEntry, len(ledger))
+	for person, entries := range ledger {
+		var kept []engine.LedgerEntry
+		for _, le := range entries {
+			if !slices.Contains(targets, le.Key.Target) {
+				kept = append(kept, le)
+			}
+		}
+		if len(kept) > 0 {
+			out[person] = kept
+		}
+	}
+	return out
 }
 
 // chunks holds actions in fixed-size blocks: unlike a growing slice it

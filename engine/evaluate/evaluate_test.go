@@ -513,3 +513,28 @@ func TestRevokeWhenTheRuleHoldsButItsTemplateFillsInNothing(t *testing.T) {
 	assert.Equal(t, []engine.Reason{{Rule: "r-dyn", RuleName: "Department groups",
 		Why: "the rule still holds but no longer gives ad: permission GRP-ICT (it gives nothing)"}}, e.Actions[0].Reasons)
 }
+
+func TestDisabledTargetsAreLeftOut(t *testing.T) {
+	env := newEnv(t)
+	set := compile(t, env,
+		ictStaff,
+		rule("r-mail", "Mail for ICT", engine.RuleActive, cond("Department.Code", engine.OpEquals, "ICT"), mailAcct, mailAccess))
+	p := person(t, "1", contract(t, "A", "2024-01-01", "", "Department.Code=ICT"))
+	ledger := []engine.LedgerEntry{
+		// neither revoked while the target is disabled
+		{Person: p.ID, Key: key("ad", engine.KindPermission, "VPN"), Rules: []string{"r-old"}},
+		{Person: "hr:gone", Key: key("ad", engine.KindAccount, ""), Rules: []string{"r-ict"}},
+		// the enabled target's entries still count
+		{Person: p.ID, Key: key("mail", engine.KindAccount, ""), Rules: []string{"r-mail"}},
+		{Person: "hr:gone", Key: key("mail", engine.KindAccount, ""), Rules: []string{"r-mail"}},
+	}
+	in := input(t, set, ledger, p)
+	in.DisabledTargets = []string{"ad"}
+
+	e := run(t, in)
+
+	assert.Equal(t, []string{"grant hr:1 mail: account access", "revoke hr:gone mail: account"}, actionsOf(e))
+	assert.Equal(t, []string{"ad"}, e.DisabledTargets)
+	assert.Empty(t, e.Notes, "a disabled target's permissions are not missing an account")
+	assert.Equal(t, 1, e.RuleMatches["r-ict"], "the rule still matched")
+}

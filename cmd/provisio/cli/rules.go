@@ -222,6 +222,9 @@ func writeEvaluationInfo(w io.Writer, e *engine.EvaluationInfo) {
 	}
 	fmt.Fprintf(w, "evaluation %d%s: snapshot %d as of %s, rules version %d\n", e.ID, what, e.Snapshot, e.AsOf, e.RulesVersion)
 	fmt.Fprintf(w, "  %d persons: %d evaluated, %d blocked, %d excluded; %s in %s\n", e.Persons, e.Evaluated, e.Blocked, e.Excluded, plural(e.Actions, "action", "actions"), e.Duration.Round(1e6))
+	if len(e.DisabledTargets) > 0 {
+		fmt.Fprintf(w, "  left out, as disabled: %s\n", strings.Join(e.DisabledTargets, ", "))
+	}
 	if len(e.Summary) > 0 {
 		fmt.Fprintln(w, "  TARGET\tKIND\tGRANT\tREVOKE")
 		for _, s := range e.Summary {
