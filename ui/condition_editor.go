@@ -108,7 +108,7 @@ func (e *conditionEditor) newGroup(parent *condGroup, c engine.Condition) *condG
 		g.add(engine.Condition{Group: engine.GroupAny})
 		e.onChange()
 	})
-	header := container.NewHBox(widget.NewLabel("Match when"), g.kind, addCond, addGroup)
+	header := container.NewHBox(widget.NewLabel("Match when"), withMinSize(g.kind, 260, 0), addCond, addGroup)
 	if parent != nil {
 		remove := widget.NewButtonWithIcon("", theme.DeleteIcon(), func() { parent.remove(g) })
 		remove.Importance = widget.LowImportance
@@ -189,10 +189,8 @@ func (e *conditionEditor) newLeaf(parent *condGroup, c engine.Condition) *condLe
 	l.values = container.NewStack()
 	remove := widget.NewButtonWithIcon("", theme.DeleteIcon(), func() { parent.remove(l) })
 	remove.Importance = widget.LowImportance
-	sized := func(o fyne.CanvasObject, w float32) fyne.CanvasObject {
-		return container.NewGridWrap(fyne.NewSize(w, o.MinSize().Height), o)
-	}
-	l.box = container.NewBorder(nil, nil, container.NewHBox(sized(l.group, 150), sized(l.field, 230), sized(l.op, 190)), remove, l.values)
+	l.box = container.NewBorder(nil, nil, nil, remove,
+		columns([]float32{2, 3, 2, 3}, []float32{110, 150, 110, 130}, l.group, l.field, l.op, l.values))
 
 	// fill in from c before wiring the callbacks
 	if def, ok := e.def(c.Field); ok {

@@ -69,6 +69,7 @@ func newRuleEditor(s *rulesScreen, rule *engine.Rule, env *rules.Env) *ruleEdito
 	e.description = widget.NewMultiLineEntry()
 	e.description.SetText(body.Description)
 	e.description.SetMinRowsVisible(2)
+	e.description.Wrapping = fyne.TextWrapWord
 	e.description.OnChanged = changed
 	e.categories = widget.NewEntry()
 	e.categories.SetText(strings.Join(body.Categories, ", "))
@@ -121,8 +122,9 @@ func newRuleEditor(s *rulesScreen, rule *engine.Rule, env *rules.Env) *ruleEdito
 	e.publish = widget.NewButtonWithIcon("Publish", theme.ConfirmIcon(), func() { e.save(true) })
 	e.publish.Importance = widget.HighImportance
 	whatIf := widget.NewButtonWithIcon("What-if evaluation", theme.VisibilityIcon(), e.whatIf)
-	header := container.NewBorder(nil, nil, widget.NewLabelWithStyle(title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-		container.NewHBox(e.saved, cancel, whatIf, save, e.publish))
+	heading := widget.NewLabelWithStyle(title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	heading.Truncation = fyne.TextTruncateEllipsis
+	header := container.NewBorder(nil, nil, nil, container.NewHBox(e.saved, cancel, whatIf, save, e.publish), heading)
 	live := container.NewBorder(container.NewVBox(widget.NewLabelWithStyle("Live count", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		helpLabel("Persons of the latest snapshot this version matches today (blocked and excluded persons left out)."), e.count), nil, nil, nil,
 		container.NewVScroll(e.sample))
@@ -217,9 +219,9 @@ func (e *ruleEditor) recount() {
 			e.count.SetText(fmt.Sprintf("%s match today", plural(n, "person", "persons")))
 			for _, p := range sample {
 				id := p.ID
-				link := widget.NewButton(p.DisplayName+" · "+joinNonEmpty(" · ", p.Department, p.Title), func() { e.s.w.persons.openPerson(id) })
-				link.Alignment = widget.ButtonAlignLeading
-				link.Importance = widget.LowImportance
+				link := widget.NewHyperlink(p.DisplayName+" · "+joinNonEmpty(" · ", p.Department, p.Title), nil)
+				link.OnTapped = func() { e.s.w.persons.openPerson(id) }
+				link.Truncation = fyne.TextTruncateEllipsis
 				e.sample.Add(link)
 			}
 			if n > len(sample) {
@@ -439,10 +441,8 @@ func (e *entitlementsEditor) add(g engine.Entitlement) {
 		e.onChange()
 	})
 	remove.Importance = widget.LowImportance
-	sized := func(o fyne.CanvasObject, w float32) fyne.CanvasObject {
-		return container.NewGridWrap(fyne.NewSize(w, o.MinSize().Height), o)
-	}
-	r.box = container.NewBorder(nil, nil, container.NewHBox(sized(r.target, 190), sized(r.kind, 160)), remove, r.detail)
+	r.box = container.NewBorder(nil, nil, nil, remove,
+		columns([]float32{3, 2, 5}, []float32{140, 120, 160}, r.target, r.kind, r.detail))
 	e.rows = append(e.rows, r)
 	e.box.Add(r.box)
 }

@@ -9,6 +9,7 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -260,6 +261,15 @@ func (w *Window) loadDemo() {
 		_, err := w.app.CreateDemo(ctx, importProgress(report))
 		if err != nil && !app.IsBlocked(err) {
 			return nil, err
+		}
+		if err == nil { // a first evaluation, so the Evaluation screen has a plan to explore
+			_, err = w.app.Evaluate(ctx, app.EvaluateOptions{}, func(done, total int) {
+				f := float64(done) / float64(max(total, 1))
+				report(f, fmt.Sprintf("Evaluating the business rules… %.0f%%", f*100))
+			})
+			if err != nil {
+				return nil, err
+			}
 		}
 		return func() { w.Show(ScreenDashboard) }, nil
 	}, func(err error) { w.showError(err) })
