@@ -134,7 +134,7 @@ func writeRule(w io.Writer, rule *engine.Rule) {
 		if len(b.Categories) > 0 {
 			fmt.Fprintf(w, "  categories\t%s\n", strings.Join(b.Categories, ", "))
 		}
-		fmt.Fprintf(w, "  persons\t%s, contracts active from %d days before their start to %d days after their end\n", b.Status, b.Timeframe.DaysBefore, b.Timeframe.DaysAfter)
+		fmt.Fprintf(w, "  persons\t%s\n", statusText(b.Status, b.Timeframe))
 		if b.PersonConditions != nil {
 			fmt.Fprintf(w, "  person conditions\t%s\n", rules.ConditionText(*b.PersonConditions))
 		}
@@ -153,6 +153,21 @@ func writeRule(w io.Writer, rule *engine.Rule) {
 			}
 			fmt.Fprintf(w, "  grants\t%s: %s\n", e.Target, what)
 		}
+	}
+}
+
+// statusText says which persons a rule version considers. The timeframe
+// only matters for active and inactive persons: a rule for any person
+// tests every contract whatever its dates.
+func statusText(status engine.PersonStatusFilter, t engine.Timeframe) string {
+	window := fmt.Sprintf("active from %d days before its start to %d days after its end", t.DaysBefore, t.DaysAfter)
+	switch status {
+	case engine.RuleActive:
+		return "active: with a contract " + window
+	case engine.RuleInactive:
+		return "inactive: without a contract " + window
+	default:
+		return fmt.Sprintf("%s, active or not", status)
 	}
 }
 
@@ -280,6 +295,11 @@ func (r *runner) evaluationsCmd() *cobra.Command {
 					writeEvaluationInfo(w, &e.EvaluationInfo)
 					if e.Pruned {
 						fmt.Fprintln(w, "  (an old evaluation: only its figures are kept)")
+					}
+					if len(e.Actions) > 0 {
+						// a line without cells ends the summary table, whose
+						// columns would otherwise stretch to the actions'
+						fmt.Fprintln(w)
 					}
 					for i, x := range e.Actions {
 						if limit > 0 && i == limit {
