@@ -8,6 +8,7 @@ import (
 	"io"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -268,6 +269,7 @@ func (a *App) ImportConfig(ctx context.Context, r io.Reader, name, baseDir strin
 	if err := checkRules(cfg, rules); err != nil {
 		return nil, engine.Errorf(engine.Invalid, "%s: %v", name, err)
 	}
+	a.stampRules(file.Rules)
 	current, err := a.Config(ctx)
 	if err != nil {
 		return nil, err
@@ -312,7 +314,7 @@ func ReadConfigFile(r io.Reader, name string) (*engine.ConfigFile, error) {
 	dec := json.NewDecoder(strings.NewReader(string(raw)))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&f); err != nil {
-		return nil, engine.Errorf(engine.Invalid, "%s: %s", name, jsonProblem(raw, dec.InputOffset(), err))
+		return nil, engine.Errorf(engine.Invalid, "%s: %s", name, jsonProblem(raw, dec.InputOffset(), err, "docs/CONFIG.md for the fields a configuration has"))
 	}
 	if f.Format != engine.ConfigFormat {
 		return nil, engine.Errorf(engine.Invalid, "%s: not a Provisio configuration file (expected \"format\": %q)", name, engine.ConfigFormat)
@@ -331,7 +333,7 @@ func ReadConfigFile(r io.Reader, name string) (*engine.ConfigFile, error) {
 
 // jsonProblem turns a JSON decoding error into a message with a line
 // number and words instead of Go types. at is where the decoder stopped.
-func jsonProblem(raw []byte, at int64, err error) string {
+func jsonProblem(raw []byte, at int64, err error, fieldsDoc string) string {
 	var syntax *json.SyntaxError
 	var typ *json.UnmarshalTypeError
 	switch {
@@ -343,8 +345,12 @@ func jsonProblem(raw []byte, at int64, err error) string {
 		return "the file ends too early: a bracket or quote is not closed"
 	}
 	msg := strings.TrimPrefix(err.Error(), "json: ")
-	if strings.HasPrefix(msg, "unknown field") {
-		return fmt.Sprintf("line %d: %s; see docs/CONFIG.md for the fields a configuration has", lineOf(raw, at), msg)
+	if field, ok := strings.CutPrefix(msg, "unknown field "); ok {
+		// the decoder reports it at the end of the value: find the key
+		if key := regexp.MustCompile(regexp.QuoteMeta(field) + `\s*:`).FindIndex(raw); key != nil {
+			at = int64(key[0])
+		}
+		return fmt.Sprintf("line %d: %s; see %s", lineOf(raw, at), msg, fieldsDoc)
 	}
 	return fmt.Sprintf("line %d: %s", lineOf(raw, at), msg)
 }

@@ -77,6 +77,7 @@ func (a *App) CreateDemo(ctx context.Context, progress func(importing.Progress))
 	if err := checkRules(cfg, file.Rules); err != nil {
 		return nil, err
 	}
+	a.stampRules(file.Rules)
 	a.config.Lock()
 	err = a.store.SaveConfig(ctx, cfg)
 	if err == nil {

@@ -125,12 +125,8 @@ func (a *App) Evaluate(ctx context.Context, opts EvaluateOptions, progress func(
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := a.Config(ctx)
-	if err != nil {
-		return nil, err
-	}
 	in := evaluate.Input{Population: pop, Rules: set, Ledger: ledger, Snapshot: snapshot, RulesVersion: version,
-		WithDrafts: opts.WithDrafts, DisabledTargets: cfg.DisabledTargets(), Now: a.clock.Now()}
+		WithDrafts: opts.WithDrafts, DisabledTargets: env.DisabledTargets(), Now: a.clock.Now()}
 	if opts.WhatIf != nil {
 		in.WhatIf = opts.WhatIf.Name
 	}
@@ -204,15 +200,20 @@ func (a *App) DiffEvaluations(ctx context.Context, from, to uint64) (*Evaluation
 // Explanation says, for one person, which rules give (or would give) an
 // entitlement and why, or why not.
 type Explanation struct {
-	Person  PersonSummary           `json:"person"`
-	AsOf    engine.Date             `json:"asOf"`
-	Target  string                  `json:"target,omitempty"`
-	What    string                  `json:"entitlement,omitempty"`
-	Granted bool                    `json:"granted"` // a rule that holds gives it
+	Person PersonSummary `json:"person"`
+	AsOf   engine.Date   `json:"asOf"`
+	Target string        `json:"target,omitempty"`
+	What   string        `json:"entitlement,omitempty"`
+	// Granted is set when the evaluation grants it: a rule that holds
+	// gives it, the person is not passed over, and it is not withheld.
+	Granted bool                    `json:"granted"`
 	Skipped engine.Status           `json:"skipped,omitempty"`
 	Rules   []*rules.Explanation    `json:"rules"`
 	Ledger  []engine.LedgerEntry    `json:"ledger,omitempty"`
 	Wanted  []engine.EntitlementKey `json:"wanted,omitempty"`
+	// Withheld are entitlements rules that hold give, which the
+	// evaluation still does not grant, each with why.
+	Withheld []PersonEntitlement `json:"withheld,omitempty"`
 }
 
 // Explain explains, for a person (an id or unambiguous external id) on
@@ -257,20 +258,22 @@ func (a *App) Explain(ctx context.Context, person, target, what string, opts Eva
 	var s rules.Subject
 	pop.Subject(i, &s)
 	for _, r := range set.Rules {
-		if !r.CouldGrant(target, what) {
-			continue
-		}
-		ex := r.Explain(&s)
-		out.Rules = append(out.Rules, ex)
-		for _, k := range ex.Grants {
-			if matchesKey(k, target, what) {
-				out.Granted = out.Granted || out.Skipped == ""
-				if !slices.Contains(out.Wanted, k) {
-					out.Wanted = append(out.Wanted, k)
-				}
-			}
+		if r.CouldGrant(target, what) {
+			out.Rules = append(out.Rules, r.Explain(&s))
 		}
 	}
+	// what the evaluation decides, from everything the rules give: an
+	// account given by one rule lets another's permission through
+	for _, e := range wantedBy(set, pop, i, env.DisabledTargets()) {
+		switch {
+		case !matchesKey(e.Key, target, what):
+		case e.Withheld != "":
+			out.Withheld = append(out.Withheld, e)
+		default:
+			out.Wanted = append(out.Wanted, e.Key)
+		}
+	}
+	out.Granted = len(out.Wanted) > 0 && out.Skipped == ""
 	sort.SliceStable(out.Rules, func(x, y int) bool { return out.Rules[x].Holds && !out.Rules[y].Holds })
 	ledger, err := a.store.LoadLedger(ctx)
 	if err != nil {
@@ -346,6 +349,54 @@ func (a *App) LiveCount(ctx context.Context, body *engine.RuleBody, asOf engine.
 type PersonEntitlement struct {
 	Key   engine.EntitlementKey `json:"key"`
 	Rules []engine.Reason       `json:"rules"`
+	// Withheld, when set, says why the person does not get it although
+	// rules want it (see evaluate.Withheld).
+	Withheld string `json:"withheld,omitempty"`
+}
+
+// wantedBy returns every entitlement the rules of set want for person i
+// of pop, with the rules and contracts that want it, and why it is
+// withheld where it is: the evaluation's own decision.
+func wantedBy(set *rules.Set, pop *rules.Population, i int, disabled []string) []PersonEntitlement {
+	p := pop.Persons[i]
+	var s rules.Subject
+	var sc rules.Scratch
+	pop.Subject(i, &s)
+	var out []PersonEntitlement
+	set.Matches(&s, &sc, func(m rules.Match) {
+		m.Grants(&s, func(key engine.EntitlementKey, contracts []int) {
+			r := engine.Reason{Rule: m.Rule.ID, RuleName: m.Rule.Name}
+			for _, k := range contracts {
+				r.Contracts = append(r.Contracts, engine.ContractKey(p, k))
+			}
+			for j := range out {
+				if out[j].Key == key {
+					out[j].Rules = append(out[j].Rules, r)
+					return
+				}
+			}
+			out = append(out, PersonEntitlement{Key: key, Rules: []engine.Reason{r}})
+		})
+	})
+	hasAccount := func(target string) bool {
+		return slices.ContainsFunc(out, func(e PersonEntitlement) bool {
+			return e.Key.Target == target && e.Key.Kind == engine.KindAccount && !slices.Contains(disabled, target)
+		})
+	}
+	for j := range out {
+		out[j].Withheld = evaluate.Withheld(out[j].Key, hasAccount, disabled)
+	}
+	slices.SortFunc(out, func(x, y PersonEntitlement) int {
+		switch {
+		case x.Key == y.Key:
+			return 0
+		case x.Key.Less(y.Key):
+			return -1
+		default:
+			return 1
+		}
+	})
+	return out
 }
 
 // PersonEntitlements returns what the published rules give a person on
@@ -371,36 +422,7 @@ func (a *App) PersonEntitlements(ctx context.Context, id string, asOf engine.Dat
 	if p.Excluded || p.Blocked() {
 		return nil, nil
 	}
-	var s rules.Subject
-	var sc rules.Scratch
-	pop.Subject(i, &s)
-	var out []PersonEntitlement
-	set.Matches(&s, &sc, func(m rules.Match) {
-		m.Grants(&s, func(key engine.EntitlementKey, contracts []int) {
-			r := engine.Reason{Rule: m.Rule.ID, RuleName: m.Rule.Name}
-			for _, k := range contracts {
-				r.Contracts = append(r.Contracts, engine.ContractKey(p, k))
-			}
-			for j := range out {
-				if out[j].Key == key {
-					out[j].Rules = append(out[j].Rules, r)
-					return
-				}
-			}
-			out = append(out, PersonEntitlement{Key: key, Rules: []engine.Reason{r}})
-		})
-	})
-	slices.SortFunc(out, func(x, y PersonEntitlement) int {
-		switch {
-		case x.Key == y.Key:
-			return 0
-		case x.Key.Less(y.Key):
-			return -1
-		default:
-			return 1
-		}
-	})
-	return out, nil
+	return wantedBy(set, pop, i, env.DisabledTargets()), nil
 }
 
 // FieldValues returns the most common values of a condition field in the

@@ -22,6 +22,24 @@ type RulesFile struct {
 	Rules   []engine.Rule `json:"rules"`
 }
 
+// RulesFileVersion is the version of the rules file this Provisio writes.
+const RulesFileVersion = 1
+
+// stampRules dates rules that come from a file without dates (written by
+// hand, or the demo's) as changed and published now.
+func (a *App) stampRules(all []engine.Rule) {
+	now := a.clock.Now()
+	for i := range all {
+		r := &all[i]
+		if r.UpdatedAt.IsZero() {
+			r.UpdatedAt = now
+		}
+		if r.Published != nil && r.PublishedAt.IsZero() {
+			r.PublishedAt = now
+		}
+	}
+}
+
 // Rules returns every business rule, by id.
 func (a *App) Rules(ctx context.Context) ([]engine.Rule, error) {
 	return a.store.ListRules(ctx)
@@ -207,7 +225,7 @@ func (a *App) ExportRules(ctx context.Context, w io.Writer) error {
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	return enc.Encode(RulesFile{Format: RulesFormat, Version: 1, Rules: all})
+	return enc.Encode(RulesFile{Format: RulesFormat, Version: RulesFileVersion, Rules: all})
 }
 
 // ImportRules adds the rules of a RulesFile, replacing rules with the same
@@ -225,11 +243,22 @@ func (a *App) ImportRules(ctx context.Context, r io.Reader, name string) (int, e
 	dec := json.NewDecoder(strings.NewReader(string(raw)))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&f); err != nil {
-		return 0, engine.Errorf(engine.Invalid, "%s: %s", name, jsonProblem(raw, dec.InputOffset(), err))
+		return 0, engine.Errorf(engine.Invalid, "%s: %s", name, jsonProblem(raw, dec.InputOffset(), err, "docs/RULES.md for the fields a rules file has"))
 	}
 	if f.Format != RulesFormat {
 		return 0, engine.Errorf(engine.Invalid, "%s: not a Provisio rules file (expected \"format\": %q)", name, RulesFormat)
 	}
+	if f.Version < 1 || f.Version > RulesFileVersion {
+		return 0, engine.Errorf(engine.Invalid, "%s: rules file version %d is not supported (this Provisio reads version %d)", name, f.Version, RulesFileVersion)
+	}
+	seen := map[string]int{}
+	for i, r := range f.Rules {
+		if j, dup := seen[r.ID]; dup && r.ID != "" {
+			return 0, engine.Errorf(engine.Invalid, "%s: rules %d and %d both have the id %q; every rule needs its own", name, j+1, i+1, r.ID)
+		}
+		seen[r.ID] = i
+	}
+	a.stampRules(f.Rules)
 	a.config.Lock()
 	defer a.config.Unlock()
 	cfg, err := a.Config(ctx)
@@ -291,23 +320,28 @@ type RuleSummary struct {
 	Name       string           `json:"name"`
 	State      engine.RuleState `json:"state"`
 	Categories []string         `json:"categories,omitempty"`
-	// Matched is the number of persons the rule matched at the latest
-	// evaluation, -1 when it was not evaluated.
+	// Matched is the number of persons the rule's published version
+	// matched at the latest evaluation of the rules in force (what-ifs
+	// do not count), -1 when it was not evaluated.
 	Matched int `json:"matched"`
 }
 
 // RuleSummaries lists the rules with their matches at the latest
-// evaluation.
+// evaluation of the rules in force.
 func (a *App) RuleSummaries(ctx context.Context) ([]RuleSummary, error) {
 	all, err := a.Rules(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var matches map[string]int
-	if e, err := a.store.ListEvaluations(ctx); err == nil && len(e) > 0 {
-		matches = e[0].RuleMatches
-	} else if err != nil {
+	evals, err := a.store.ListEvaluations(ctx)
+	if err != nil {
 		return nil, err
+	}
+	// the latest evaluation of the rules in force: a what-if's counts
+	// are for versions that are not
+	if i := slices.IndexFunc(evals, func(e engine.EvaluationInfo) bool { return !e.IsWhatIf() }); i >= 0 {
+		matches = evals[i].RuleMatches
 	}
 	out := make([]RuleSummary, len(all))
 	for i, r := range all {

@@ -77,17 +77,6 @@ func (t *TargetSystem) Validate() error {
 	return nil
 }
 
-// DisabledTargets returns the keys of the disabled target systems.
-func (c *Config) DisabledTargets() []string {
-	var keys []string
-	for _, t := range c.TargetSystems {
-		if t.Disabled {
-			keys = append(keys, t.Key)
-		}
-	}
-	return keys
-}
-
 // TargetSystem returns the target system with the given key.
 func (c *Config) TargetSystem(key string) (*TargetSystem, bool) {
 	for i := range c.TargetSystems {

@@ -64,10 +64,10 @@ func newConditionEditor(w *Window, level engine.Level, fields []engine.FieldDef,
 
 // value returns the conditions, or nil when there are none.
 func (e *conditionEditor) value() *engine.Condition {
-	c := e.root.value()
-	if len(c.Conditions) == 0 {
+	if len(e.root.items) == 0 {
 		return nil
 	}
+	c := e.root.value()
 	return &c
 }
 

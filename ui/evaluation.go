@@ -882,6 +882,17 @@ func (s *evaluationScreen) showExplanation(ex *app.Explanation, key engine.Entit
 		l.Importance = statusImportance(ex.Skipped)
 		items = append(items, l)
 	}
+	if ex.Skipped == "" {
+		for _, w := range ex.Withheld {
+			if w.Key != key {
+				continue
+			}
+			l := widget.NewLabel(fmt.Sprintf("A rule that holds gives it, but it is not granted: %s.", w.Withheld))
+			l.Wrapping = fyne.TextWrapWord
+			l.Importance = widget.WarningImportance
+			items = append(items, l)
+		}
+	}
 	if len(ex.Ledger) > 0 {
 		items = append(items, widget.NewLabel("The ledger says it is granted now."))
 	} else {

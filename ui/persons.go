@@ -377,6 +377,10 @@ func (s *personsScreen) showEntitlements(d *app.PersonDetail, ents []app.PersonE
 			why = append(why, part)
 		}
 		l := widget.NewLabel(fmt.Sprintf("%s ← rule %s", what, strings.Join(why, " and ")))
+		if e.Withheld != "" {
+			l.SetText(l.Text + " — not granted: " + e.Withheld)
+			l.Importance = widget.WarningImportance
+		}
 		l.Wrapping = fyne.TextWrapWord
 		box.Add(l)
 	}

@@ -130,6 +130,10 @@ func TestFirstRunOffersTheDemoAndLoadsIt(t *testing.T) {
 	assert.Len(t, list.Persons, 300)
 	assert.Equal(t, ScreenDashboard, h.w.current)
 	assert.Equal(t, "300 persons", h.w.dashboard.total.Text)
+	evals, err := h.app.Evaluations(context.Background())
+	require.NoError(t, err)
+	require.Len(t, evals, 1, "the demo comes with a first evaluation of its rules")
+	assert.Positive(t, evals[0].Actions)
 }
 
 func TestFirstRunCanStartEmpty(t *testing.T) {

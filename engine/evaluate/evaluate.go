@@ -265,7 +265,7 @@ func (ev *evaluator) person(i int) {
 		if slices.Contains(ev.in.DisabledTargets, w.key.Target) {
 			continue
 		}
-		if (w.key.Kind == engine.KindAccess || w.key.Kind == engine.KindPermission) && !hasAccount(w.key.Target) {
+		if NeedsAccount(w.key) && !hasAccount(w.key.Target) {
 			ev.out.notes = append(ev.out.notes, engine.Note{Person: p.ID, Message: fmt.Sprintf(
 				"%s is granted by %s, but no rule gives %s an account in %s", w.key, ruleNames(w.reasons), p.DisplayName, w.key.Target)})
 			continue
@@ -291,6 +291,26 @@ func (ev *evaluator) person(i int) {
 	ev.out.actions.add(acts)
 	clear(acts) // the scratch must not keep the strings alive
 	ev.acts = acts
+}
+
+// NeedsAccount reports whether an entitlement is granted only with an
+// account in its target: account access and permissions are.
+func NeedsAccount(key engine.EntitlementKey) bool {
+	return key.Kind == engine.KindAccess || key.Kind == engine.KindPermission
+}
+
+// Withheld says why an entitlement the rules want for a person is not
+// granted, or "" when it is: its target is disabled, or it needs an
+// account in its target that no rule gives the person. hasAccount reports
+// whether the rules give the person an account in a target.
+func Withheld(key engine.EntitlementKey, hasAccount func(target string) bool, disabled []string) string {
+	switch {
+	case slices.Contains(disabled, key.Target):
+		return fmt.Sprintf("the target system %s is disabled: evaluations leave it out", key.Target)
+	case NeedsAccount(key) && !hasAccount(key.Target):
+		return fmt.Sprintf("it needs an account in %s, and no rule gives the person one", key.Target)
+	}
+	return ""
 }
 
 // withoutTargets returns the ledger without the entries in the given

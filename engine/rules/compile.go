@@ -148,6 +148,11 @@ func compileNode(c engine.Condition, level engine.Level, env *Env, where string,
 		default:
 			return nil, fail(where, "group %q must be all, any or not", c.Group)
 		}
+		if len(c.Conditions) == 0 {
+			// an empty "all" would always hold and an empty "any" never:
+			// neither is what anyone means
+			return nil, fail(where, "the group is empty: add a condition to it, or remove it")
+		}
 		n := &node{group: c.Group}
 		for i, k := range c.Conditions {
 			kid, err := compileNode(k, level, env, childWhere(where, i+1), fail)
@@ -491,10 +496,8 @@ func compileGrant(e engine.Entitlement, env *Env, where string, fail failFunc) (
 	case strings.TrimSpace(e.Permission) == "":
 		return grant{}, fail(where, "choose a permission of %s, or give a template", t.Name)
 	default:
-		if len(t.Permissions) > 0 {
-			if _, ok := t.Permission(e.Permission); !ok {
-				return grant{}, fail(where, "%s has no permission %q", t.Name, e.Permission)
-			}
+		if _, ok := t.Permission(e.Permission); !ok {
+			return grant{}, fail(where, "%s has no permission %q: add it to the target system's permissions, or choose one it has", t.Name, e.Permission)
 		}
 		key.Name = e.Permission
 		return grant{key: key}, nil

@@ -28,6 +28,18 @@ type Env struct {
 	Primary *engine.PrimaryContractRule
 }
 
+// DisabledTargets returns the keys of the disabled target systems, which
+// evaluations leave out.
+func (e *Env) DisabledTargets() []string {
+	var keys []string
+	for _, t := range e.Targets {
+		if t.Disabled {
+			keys = append(keys, t.Key)
+		}
+	}
+	return keys
+}
+
 // NewEnv builds the environment of a configuration.
 func NewEnv(cfg *engine.Config) (*Env, error) {
 	fields := engine.NewFields(cfg.Schema)

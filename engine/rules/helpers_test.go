@@ -34,7 +34,7 @@ func testConfig() *engine.Config {
 	}
 	cfg.TargetSystems = []engine.TargetSystem{
 		{Key: "ad", Name: "Active Directory", Kind: engine.TargetManual, Permissions: []engine.Permission{{ID: "VPN"}, {ID: "Staff"}}},
-		{Key: "app", Name: "Payroll", Kind: engine.TargetManual},
+		{Key: "app", Name: "Payroll", Kind: engine.TargetManual, Permissions: []engine.Permission{{ID: "static"}}},
 	}
 	return cfg
 }

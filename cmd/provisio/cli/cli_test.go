@@ -236,6 +236,11 @@ func TestDemoCreatesAFirstSnapshotOnAnEmptyWorkspace(t *testing.T) {
 	snaps := snapshots(t, ws)
 	require.Len(t, snaps, 1)
 	assert.Equal(t, 300, snaps[0].Persons)
+	assert.Regexp(t, `evaluation 1: [1-9]\d* actions for the demo rules`, r.stderr, "and a first evaluation of its rules")
+	var list []engine.EvaluationInfo
+	runJSON(t, ws, &list, "evaluations")
+	require.Len(t, list, 1)
+	assert.Equal(t, uint64(1), list[0].Snapshot)
 }
 
 func TestDemoRefusesAWorkspaceThatIsNotEmpty(t *testing.T) {

@@ -23,7 +23,8 @@ func (r *runner) demoCmd() *cobra.Command {
 		Use:   "demo",
 		Short: "Create a ready demo workspace (a few hundred persons from a demo HR export)",
 		Long: "Creates a demo workspace in the workspace folder, which must be empty: demo HR files in\n" +
-			"its demo-data folder, a source system for them, and a first import.",
+			"its demo-data folder, a source system for them, target systems and business rules,\n" +
+			"a first import and a first evaluation.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return r.withNewApp(func(a *app.App) error {
@@ -32,6 +33,13 @@ func (r *runner) demoCmd() *cobra.Command {
 				outcomes, err := a.CreateDemo(ctx, r.progress())
 				if err != nil && !app.IsBlocked(err) {
 					return err
+				}
+				if err == nil { // a first evaluation of the demo rules
+					info, err := a.Evaluate(ctx, app.EvaluateOptions{}, r.evalProgress())
+					if err != nil {
+						return err
+					}
+					r.info("evaluation %d: %d actions for the demo rules", info.ID, info.Actions)
 				}
 				r.info("demo workspace ready in %s", a.Dir())
 				return r.outcomes(outcomes, err)

@@ -227,6 +227,14 @@ func (r *runner) evalProgress() func(done, total int) {
 	}
 }
 
+// skippedUntil says what ends a person's being passed over.
+func skippedUntil(st engine.Status) string {
+	if st == engine.StatusExcluded {
+		return "they are included again"
+	}
+	return "their data is fixed"
+}
+
 func writeEvaluationInfo(w io.Writer, e *engine.EvaluationInfo) {
 	what := ""
 	if e.WithDrafts {
@@ -310,6 +318,9 @@ func (r *runner) evaluationsCmd() *cobra.Command {
 					}
 					for _, n := range e.Notes {
 						fmt.Fprintf(w, "note\t%s: %s\n", n.Person, n.Message)
+					}
+					for _, sk := range e.Skipped {
+						fmt.Fprintf(w, "skipped\t%s (%s)\t%s: no actions until %s\n", sk.Name, sk.Person, sk.Status, skippedUntil(sk.Status))
 					}
 				})
 			})
@@ -426,8 +437,17 @@ func writeExplanation(w io.Writer, ex *app.Explanation) {
 			keys = append(keys, k.String())
 		}
 		fmt.Fprintf(w, "  wanted: %s\n", strings.Join(keys, ", "))
-	default:
+	case len(ex.Withheld) == 0:
 		fmt.Fprintln(w, "  not wanted: no rule that could give it holds")
+	}
+	if ex.Skipped == "" {
+		for _, e := range ex.Withheld {
+			var names []string
+			for _, r := range e.Rules {
+				names = append(names, strconv.Quote(r.RuleName))
+			}
+			fmt.Fprintf(w, "  withheld: %s, given by rule %s: %s\n", e.Key, strings.Join(names, " and "), e.Withheld)
+		}
 	}
 	if len(ex.Rules) == 0 {
 		fmt.Fprintln(w, "  no rule could give it")

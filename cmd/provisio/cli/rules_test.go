@@ -108,18 +108,19 @@ func TestRulesListsTheDemoRulesWithTheirStates(t *testing.T) {
 
 	assert.Regexp(t, `^ID\s+NAME\s+STATE\s+CATEGORIES\s+MATCHED\n`, text)
 	for _, id := range demoRuleIDs[:6] {
-		assert.Regexp(t, `(?m)^`+id+`\s+.+\s+published\s+.+\s+-$`, text, "not evaluated yet: no matches")
+		assert.Regexp(t, `(?m)^`+id+`\s+.+\s+published\s+.+\s+[1-9]\d*$`, text, "the demo's first evaluation counted the matches")
 	}
-	assert.Regexp(t, `(?m)^r4\s+ICT administrators\s+published\s+Groups, ICT\s+-$`, text)
+	assert.Regexp(t, `(?m)^r4\s+ICT administrators\s+published\s+Groups, ICT\s+\d+$`, text)
 	assert.Regexp(t, `(?m)^r7\s+VPN for engineers\s+draft\s+Groups, ICT\s+-$`, text)
 	assert.Equal(t, 8, strings.Count(text, "\n"), "a header and the seven rules")
 	assert.Equal(t, text, runOK(t, ws, "rules", "list").stdout, "rules list is rules")
 
 	rules := ruleSummaries(t, ws)
 	require.Len(t, rules, 7)
-	for _, id := range demoRuleIDs {
-		assert.Equal(t, -1, rules[id].Matched, id)
+	for _, id := range demoRuleIDs[:6] {
+		assert.Positive(t, rules[id].Matched, id)
 	}
+	assert.Equal(t, -1, rules["r7"].Matched, "a draft is not evaluated with the rules in force")
 	assert.Equal(t, engine.RuleDraft, rules["r7"].State)
 	assert.Equal(t, "ICT administrators", rules["r4"].Name)
 }
@@ -305,7 +306,7 @@ func TestEvaluatePrintsTheSummaryTable(t *testing.T) {
 	r := runOK(t, ws, "evaluate")
 
 	text := r.stdout
-	assert.Regexp(t, `^evaluation 1: snapshot 1 as of 2027-01-01, rules version \d+\n`, text)
+	assert.Regexp(t, `^evaluation 2: snapshot 1 as of 2027-01-01, rules version \d+\n`, text, "the demo made evaluation 1")
 	assert.Regexp(t, `(?m)^\s+300 persons: \d+ evaluated, [1-9]\d* blocked, 0 excluded; \d+ actions in `, text)
 	assert.Regexp(t, `(?m)^\s+TARGET\s+KIND\s+GRANT\s+REVOKE$`, text)
 	for _, kind := range []string{"account", "account access", "permission"} {
@@ -321,7 +322,7 @@ func TestEvaluateJSONIsTheEvaluationInfo(t *testing.T) {
 
 	info := evaluateJSON(t, ws)
 
-	assert.Equal(t, uint64(1), info.ID)
+	assert.Equal(t, uint64(2), info.ID, "the demo made evaluation 1")
 	assert.Equal(t, engine.NewDate(2027, time.January, 1), info.AsOf, "the reference date defaults to today")
 	assert.Equal(t, uint64(1), info.Snapshot)
 	assert.False(t, info.IsWhatIf())
@@ -349,7 +350,7 @@ func TestEvaluateAsOfEvaluatesOnThatDate(t *testing.T) {
 
 	r := runOK(t, ws, "evaluate", "--as-of", "2027-06-01")
 
-	assert.Regexp(t, `^evaluation 2: snapshot 1 as of 2027-06-01,`, r.stdout)
+	assert.Regexp(t, `^evaluation 3: snapshot 1 as of 2027-06-01,`, r.stdout)
 	info := latestEvaluation(t, ws).EvaluationInfo
 	assert.Equal(t, engine.NewDate(2027, time.June, 1), info.AsOf)
 	assert.NotEqual(t, today.RuleMatches, info.RuleMatches, "five months on, hires have started and leavers have gone")
@@ -365,7 +366,7 @@ func TestEvaluateRejectsABadAsOfDate(t *testing.T) {
 	}
 	var list []engine.EvaluationInfo
 	runJSON(t, ws, &list, "evaluations")
-	assert.Empty(t, list, "nothing was evaluated")
+	assert.Len(t, list, 1, "nothing was evaluated but the demo's first evaluation")
 }
 
 func TestEvaluateWithDraftsIsAWhatIfThatGrantsTheDraftsEntitlements(t *testing.T) {
@@ -373,7 +374,7 @@ func TestEvaluateWithDraftsIsAWhatIfThatGrantsTheDraftsEntitlements(t *testing.T
 
 	r := runOK(t, ws, "evaluate", "--with-drafts")
 
-	assert.Regexp(t, `^evaluation 1 \(what-if: with draft rules\): snapshot 1 as of 2027-01-01,`, r.stdout)
+	assert.Regexp(t, `^evaluation 2 \(what-if: with draft rules\): snapshot 1 as of 2027-01-01,`, r.stdout)
 	e := latestEvaluation(t, ws)
 	assert.True(t, e.WithDrafts)
 	assert.True(t, e.IsWhatIf())
@@ -399,12 +400,12 @@ func TestEvaluationsListsEveryEvaluationNewestFirst(t *testing.T) {
 	text := runOK(t, ws, "evaluations").stdout
 
 	assert.Regexp(t, `^ID\s+CREATED\s+AS OF\s+SNAPSHOT\s+RULES\s+WHAT-IF\s+PERSONS\s+ACTIONS\n`, text)
-	assert.Regexp(t, fmt.Sprintf(`(?m)^2\s+2027-01-01 09:30\s+2027-01-01\s+1\s+\d+\s+drafts\s+300\s+%d\n1\s+2027-01-01 09:30\s+2027-01-01\s+1\s+\d+\s+-\s+300\s+%d$`, second.Actions, first.Actions), text)
+	assert.Regexp(t, fmt.Sprintf(`(?m)^3\s+2027-01-01 09:30\s+2027-01-01\s+1\s+\d+\s+drafts\s+300\s+%d\n2\s+2027-01-01 09:30\s+2027-01-01\s+1\s+\d+\s+-\s+300\s+%d\n1\s`, second.Actions, first.Actions), text)
 	assert.Equal(t, text, runOK(t, ws, "evaluations", "list").stdout)
 	var list []engine.EvaluationInfo
 	runJSON(t, ws, &list, "evaluations")
-	require.Len(t, list, 2)
-	assert.Equal(t, []uint64{2, 1}, []uint64{list[0].ID, list[1].ID})
+	require.Len(t, list, 3, "with the demo's first evaluation")
+	assert.Equal(t, []uint64{3, 2, 1}, []uint64{list[0].ID, list[1].ID, list[2].ID})
 	assert.True(t, list[0].WithDrafts)
 	assert.False(t, list[1].WithDrafts)
 }
@@ -417,7 +418,7 @@ func TestEvaluationsShowLimitsTheActionsItPrints(t *testing.T) {
 
 	text := runOK(t, ws, "evaluations", "show", "latest", "--limit", "5").stdout
 
-	assert.Regexp(t, `^evaluation 1: snapshot 1 as of 2027-01-01`, text)
+	assert.Regexp(t, `^evaluation 2: snapshot 1 as of 2027-01-01`, text)
 	assert.Regexp(t, `(?m)^\s+TARGET\s+KIND\s+GRANT\s+REVOKE$`, text)
 	assert.Len(t, action.FindAllString(text, -1), 5)
 	assert.Contains(t, text, fmt.Sprintf("… %d more (use --limit 0 for all)", info.Actions-5))
@@ -425,7 +426,7 @@ func TestEvaluationsShowLimitsTheActionsItPrints(t *testing.T) {
 	assert.Regexp(t, `(?m)^note\s+hr:\d+: ad: permission GG-ICT-Admins is granted by rule "ICT administrators", but no rule gives .+ an account in ad$`, text,
 		"an on-call ICT administrator gets no account, so the group is a note, not an action")
 
-	all := runOK(t, ws, "evaluations", "show", "1", "--limit", "0").stdout
+	all := runOK(t, ws, "evaluations", "show", fmt.Sprint(info.ID), "--limit", "0").stdout
 	assert.Len(t, action.FindAllString(all, -1), info.Actions)
 	assert.NotContains(t, all, "more (use --limit 0 for all)")
 
@@ -440,9 +441,9 @@ func TestEvaluationsDiffShowsTheActionsTheDraftsAdd(t *testing.T) {
 	vpn := grantsOf(latestEvaluation(t, ws), "ad", is("GG-VPN"))
 	require.NotEmpty(t, vpn)
 
-	text := runOK(t, ws, "evaluations", "diff", "1", "2").stdout
+	text := runOK(t, ws, "evaluations", "diff", "2", "3").stdout
 
-	assert.Regexp(t, fmt.Sprintf(`^evaluation 1 → 2: %d actions added, 0 removed\n`, len(vpn)), text)
+	assert.Regexp(t, fmt.Sprintf(`^evaluation 2 → 3: %d actions added, 0 removed\n`, len(vpn)), text)
 	added := regexp.MustCompile(`(?m)^\+ grant\s+.+ \((hr:\d+)\)\s+ad: permission GG-VPN\s+rule "VPN for engineers" on contract \S+`).FindAllStringSubmatch(text, -1)
 	assert.Len(t, added, len(vpn))
 	for _, m := range added {
@@ -451,8 +452,8 @@ func TestEvaluationsDiffShowsTheActionsTheDraftsAdd(t *testing.T) {
 	assert.NotRegexp(t, `(?m)^- `, text)
 
 	var d app.EvaluationDiff
-	runJSON(t, ws, &d, "evaluations", "diff", "1", "2")
-	assert.Equal(t, uint64(1), d.From)
+	runJSON(t, ws, &d, "evaluations", "diff", "2", "3")
+	assert.Equal(t, uint64(2), d.From)
 	assert.Equal(t, drafts.ID, d.To)
 	assert.Empty(t, d.Removed)
 	require.Len(t, d.Added, len(vpn))
@@ -460,8 +461,8 @@ func TestEvaluationsDiffShowsTheActionsTheDraftsAdd(t *testing.T) {
 		assert.Equal(t, engine.EntitlementKey{Target: "ad", Kind: engine.KindPermission, Name: "GG-VPN"}, a.Key)
 	}
 
-	back := runOK(t, ws, "evaluations", "diff", "2", "1").stdout
-	assert.Regexp(t, fmt.Sprintf(`^evaluation 2 → 1: 0 actions added, %d removed\n`, len(vpn)), back)
+	back := runOK(t, ws, "evaluations", "diff", "3", "2").stdout
+	assert.Regexp(t, fmt.Sprintf(`^evaluation 3 → 2: 0 actions added, %d removed\n`, len(vpn)), back)
 }
 
 // ictAdminPersons returns, from the demo's plan, a person the ICT
@@ -529,6 +530,48 @@ func TestExplainShowsTheConditionThatFailed(t *testing.T) {
 	runJSON(t, ws, &ex, "explain", other, "--target", "ad", "--entitlement", "GG-ICT-Admins")
 	assert.False(t, ex.Granted)
 	assert.Empty(t, ex.Wanted)
+}
+
+func TestExplainSaysWhenAWantedPermissionIsWithheldForWantOfAnAccount(t *testing.T) {
+	ws := newDemoWorkspace(t)
+	evaluateJSON(t, ws)
+	e := latestEvaluation(t, ws)
+	person := ""
+	for _, n := range e.Notes {
+		if strings.Contains(n.Message, "GG-ICT-Admins") {
+			person = n.Person
+			break
+		}
+	}
+	require.NotEmpty(t, person, "the demo has an on-call ICT administrator: the rule holds, but no rule gives them an account")
+
+	text := runOK(t, ws, "explain", person, "--target", "ad", "--entitlement", "GG-ICT-Admins").stdout
+
+	assert.Regexp(t, `(?m)^\s+withheld: ad: permission GG-ICT-Admins, given by rule "ICT administrators": it needs an account in ad, and no rule gives the person one$`, text)
+	assert.NotRegexp(t, `(?m)^\s+(wanted|not wanted):`, text)
+	var ex app.Explanation
+	runJSON(t, ws, &ex, "explain", person, "--target", "ad", "--entitlement", "GG-ICT-Admins")
+	assert.False(t, ex.Granted, "the evaluation does not grant it")
+	assert.Empty(t, ex.Wanted)
+	require.Len(t, ex.Withheld, 1)
+
+	// with the target disabled, nothing in it is granted, and Explain says so
+	admin, _ := ictAdminPersons(t, ws)
+	var cfg engine.ConfigFile
+	file := filepath.Join(t.TempDir(), "config.json")
+	runOK(t, ws, "config", "export", "--out", file)
+	raw, err := os.ReadFile(file)
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(raw, &cfg))
+	for i := range cfg.Config.TargetSystems {
+		cfg.Config.TargetSystems[i].Disabled = cfg.Config.TargetSystems[i].Key == "ad"
+	}
+	raw, err = json.Marshal(cfg)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(file, raw, 0o600))
+	runOK(t, ws, "config", "import", file)
+	text = runOK(t, ws, "explain", admin, "--target", "ad", "--entitlement", "account").stdout
+	assert.Regexp(t, `(?m)^\s+withheld: ad: account, given by rule .+: the target system ad is disabled: evaluations leave it out$`, text)
 }
 
 func TestExplainOfAnUnknownPersonOrTargetFails(t *testing.T) {
