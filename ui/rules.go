@@ -83,11 +83,11 @@ func newRulesScreen(w *Window) *rulesScreen {
 			box := o.(*fyne.Container)
 			box.Objects[0].(*widget.Label).SetText(r.Name)
 			info := stateLabels[r.State]
+			if r.Matched >= 0 { // at the latest evaluation of the rules in force
+				info += " · " + thousands(r.Matched) + " matched"
+			}
 			if len(r.Categories) > 0 {
 				info += " · " + strings.Join(r.Categories, ", ")
-			}
-			if r.Matched >= 0 {
-				info += " · " + plural(r.Matched, "person", "persons") + " at the last evaluation"
 			}
 			box.Objects[1].(*widget.Label).SetText(info)
 		})
@@ -181,7 +181,7 @@ func (s *rulesScreen) filter() {
 	}
 	s.list.UnselectAll()
 	s.list.Refresh()
-	s.count.SetText(fmt.Sprintf("%d of %d rules", len(s.hits), len(s.summaries)))
+	s.count.SetText(fmt.Sprintf("%d of %d rules · matched at the latest evaluation", len(s.hits), len(s.summaries)))
 }
 
 func (s *rulesScreen) setBody(o fyne.CanvasObject) {
