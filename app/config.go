@@ -1,6 +1,7 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -8,7 +9,6 @@ import (
 	"io"
 	"path/filepath"
 	"reflect"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -314,7 +314,7 @@ func ReadConfigFile(r io.Reader, name string) (*engine.ConfigFile, error) {
 	dec := json.NewDecoder(strings.NewReader(string(raw)))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&f); err != nil {
-		return nil, engine.Errorf(engine.Invalid, "%s: %s", name, jsonProblem(raw, dec.InputOffset(), err, "docs/CONFIG.md for the fields a configuration has"))
+		return nil, engine.Errorf(engine.Invalid, "%s: %s", name, jsonProblem(raw, dec.InputOffset(), err, reflect.TypeFor[engine.ConfigFile](), "docs/CONFIG.md for the fields a configuration has"))
 	}
 	if f.Format != engine.ConfigFormat {
 		return nil, engine.Errorf(engine.Invalid, "%s: not a Provisio configuration file (expected \"format\": %q)", name, engine.ConfigFormat)
@@ -332,8 +332,9 @@ func ReadConfigFile(r io.Reader, name string) (*engine.ConfigFile, error) {
 }
 
 // jsonProblem turns a JSON decoding error into a message with a line
-// number and words instead of Go types. at is where the decoder stopped.
-func jsonProblem(raw []byte, at int64, err error, fieldsDoc string) string {
+// number and words instead of Go types. at is where the decoder stopped,
+// into the type raw was decoded into.
+func jsonProblem(raw []byte, at int64, err error, into reflect.Type, fieldsDoc string) string {
 	var syntax *json.SyntaxError
 	var typ *json.UnmarshalTypeError
 	switch {
@@ -345,14 +346,160 @@ func jsonProblem(raw []byte, at int64, err error, fieldsDoc string) string {
 		return "the file ends too early: a bracket or quote is not closed"
 	}
 	msg := strings.TrimPrefix(err.Error(), "json: ")
-	if field, ok := strings.CutPrefix(msg, "unknown field "); ok {
+	if strings.HasPrefix(msg, "unknown field ") {
 		// the decoder reports it at the end of the value: find the key
-		if key := regexp.MustCompile(regexp.QuoteMeta(field) + `\s*:`).FindIndex(raw); key != nil {
-			at = int64(key[0])
+		if key, where, ok := unknownKey(raw, into); ok {
+			at = key
+			if where != "" {
+				msg += " in " + where
+			}
 		}
 		return fmt.Sprintf("line %d: %s; see %s", lineOf(raw, at), msg, fieldsDoc)
 	}
 	return fmt.Sprintf("line %d: %s", lineOf(raw, at), msg)
+}
+
+// unknownKey finds the first object key in raw that the type t has no
+// field for, as encoding/json matches them (exactly, else ignoring case),
+// and returns the offset just past it and where it is, such as
+// "rules[2].published".
+func unknownKey(raw []byte, t reflect.Type) (int64, string, bool) {
+	type frame struct {
+		t      reflect.Type // nil: anything goes
+		object bool
+		path   string
+		index  int
+		key    string // the key whose value comes next
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	var stack []*frame
+	// elem is the type of the next value in the innermost frame
+	elem := func() (reflect.Type, string) {
+		if len(stack) == 0 {
+			return t, ""
+		}
+		f := stack[len(stack)-1]
+		if f.object {
+			p := f.key
+			if f.path != "" {
+				p = f.path + "." + f.key
+			}
+			return fieldType(f.t, f.key), p
+		}
+		f.index++
+		return elemType(f.t), fmt.Sprintf("%s[%d]", f.path, f.index)
+	}
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return 0, "", false
+		}
+		top := (*frame)(nil)
+		if len(stack) > 0 {
+			top = stack[len(stack)-1]
+		}
+		if key, ok := tok.(string); ok && top != nil && top.object && top.key == "" {
+			if top.t != nil && !hasField(top.t, key) {
+				return dec.InputOffset(), top.path, true
+			}
+			top.key = key
+			continue
+		}
+		switch tok {
+		case json.Delim('{'), json.Delim('['):
+			vt, p := elem()
+			if top != nil && top.object {
+				top.key = ""
+			}
+			stack = append(stack, &frame{t: vt, object: tok == json.Delim('{'), path: p})
+		case json.Delim('}'), json.Delim(']'):
+			stack = stack[:len(stack)-1]
+		default: // a scalar value
+			if top != nil && top.object {
+				top.key = ""
+			} else if top != nil {
+				top.index++
+			}
+		}
+	}
+}
+
+var unmarshalerType = reflect.TypeFor[json.Unmarshaler]()
+
+// deref strips pointers; an interface, or a type that decodes itself,
+// gives nil: any key may be in it.
+func deref(t reflect.Type) reflect.Type {
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t != nil && (t.Kind() == reflect.Interface || reflect.PointerTo(t).Implements(unmarshalerType)) {
+		return nil
+	}
+	return t
+}
+
+func elemType(t reflect.Type) reflect.Type {
+	if t = deref(t); t == nil || (t.Kind() != reflect.Slice && t.Kind() != reflect.Array) {
+		return nil
+	}
+	return deref(t.Elem())
+}
+
+// fieldType is the type of the value under key in an object of type t.
+func fieldType(t reflect.Type, key string) reflect.Type {
+	if t = deref(t); t == nil {
+		return nil
+	}
+	if t.Kind() == reflect.Map {
+		return deref(t.Elem())
+	}
+	if f, ok := jsonField(t, key); ok {
+		return deref(f.Type)
+	}
+	return nil
+}
+
+func hasField(t reflect.Type, key string) bool {
+	if t = deref(t); t == nil || t.Kind() != reflect.Struct {
+		return true // maps and anything else take any key
+	}
+	_, ok := jsonField(t, key)
+	return ok
+}
+
+// jsonField finds the struct field encoding/json decodes key into,
+// looking into embedded structs.
+func jsonField(t reflect.Type, key string) (reflect.StructField, bool) {
+	var folded *reflect.StructField
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if tag == "-" || (!f.IsExported() && !f.Anonymous) {
+			continue
+		}
+		if f.Anonymous && tag == "" {
+			if inner := deref(f.Type); inner != nil && inner.Kind() == reflect.Struct {
+				if g, ok := jsonField(inner, key); ok {
+					return g, true
+				}
+			}
+			continue
+		}
+		name := tag
+		if name == "" {
+			name = f.Name
+		}
+		if name == key {
+			return f, true
+		}
+		if folded == nil && strings.EqualFold(name, key) {
+			folded = &f
+		}
+	}
+	if folded != nil {
+		return *folded, true
+	}
+	return reflect.StructField{}, false
 }
 
 func jsonKind(k reflect.Kind) string {

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -79,15 +80,15 @@ func checkRules(cfg *engine.Config, all []engine.Rule) error {
 	if err != nil {
 		return err
 	}
-	ids := map[string]bool{}
-	for _, r := range all {
+	ids := map[string]int{}
+	for i, r := range all {
 		if r.ID == "" {
-			return engine.Errorf(engine.Invalid, "rule %q has no id", r.Name())
+			return engine.Errorf(engine.Invalid, "rule %d (%q) has no id", i+1, r.Name())
 		}
-		if ids[r.ID] {
-			return engine.Errorf(engine.Invalid, "two rules have the id %q", r.ID)
+		if j, dup := ids[r.ID]; dup {
+			return engine.Errorf(engine.Invalid, "rules %d and %d both have the id %q; every rule needs its own", j+1, i+1, r.ID)
 		}
-		ids[r.ID] = true
+		ids[r.ID] = i
 		if r.Published == nil && r.Draft == nil {
 			return engine.Errorf(engine.Invalid, "rule %q has neither a published version nor a draft", r.ID)
 		}
@@ -135,7 +136,7 @@ func (a *App) SaveRuleDraft(ctx context.Context, id string, body engine.RuleBody
 		}
 	}
 	r.Draft = &body
-	if r.Published != nil && reflect.DeepEqual(*r.Published, body) {
+	if r.Published != nil && sameBody(r.Published, &body) {
 		r.Draft = nil
 	}
 	r.UpdatedAt = a.clock.Now()
@@ -143,6 +144,14 @@ func (a *App) SaveRuleDraft(ctx context.Context, id string, body engine.RuleBody
 		return "", err
 	}
 	return r.ID, nil
+}
+
+// sameBody reports whether two rule versions are stored alike: compared as
+// JSON, the way the store keeps them, an empty list is the same as none.
+func sameBody(x, y *engine.RuleBody) bool {
+	jx, errX := json.Marshal(x)
+	jy, errY := json.Marshal(y)
+	return errX == nil && errY == nil && bytes.Equal(jx, jy)
 }
 
 // PublishRule puts a rule's draft in force.
@@ -243,7 +252,7 @@ func (a *App) ImportRules(ctx context.Context, r io.Reader, name string) (int, e
 	dec := json.NewDecoder(strings.NewReader(string(raw)))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&f); err != nil {
-		return 0, engine.Errorf(engine.Invalid, "%s: %s", name, jsonProblem(raw, dec.InputOffset(), err, "docs/RULES.md for the fields a rules file has"))
+		return 0, engine.Errorf(engine.Invalid, "%s: %s", name, jsonProblem(raw, dec.InputOffset(), err, reflect.TypeFor[RulesFile](), "docs/RULES.md for the fields a rules file has"))
 	}
 	if f.Format != RulesFormat {
 		return 0, engine.Errorf(engine.Invalid, "%s: not a Provisio rules file (expected \"format\": %q)", name, RulesFormat)
@@ -253,7 +262,10 @@ func (a *App) ImportRules(ctx context.Context, r io.Reader, name string) (int, e
 	}
 	seen := map[string]int{}
 	for i, r := range f.Rules {
-		if j, dup := seen[r.ID]; dup && r.ID != "" {
+		if strings.TrimSpace(r.ID) == "" {
+			return 0, engine.Errorf(engine.Invalid, "%s: rule %d (%q) has no id", name, i+1, r.Name())
+		}
+		if j, dup := seen[r.ID]; dup {
 			return 0, engine.Errorf(engine.Invalid, "%s: rules %d and %d both have the id %q; every rule needs its own", name, j+1, i+1, r.ID)
 		}
 		seen[r.ID] = i

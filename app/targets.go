@@ -95,7 +95,10 @@ func (a *App) DeleteTargetSystem(ctx context.Context, key string) error {
 		}
 	}
 	if len(users) > 0 {
-		return engine.Errorf(engine.Conflict, "%s cannot be deleted: rule %s grant entitlements in it; change or delete them first", name, strings.Join(users, ", "))
+		if len(users) == 1 {
+			return engine.Errorf(engine.Conflict, "%s cannot be deleted: rule %s grants entitlements in it; change or delete it first", name, users[0])
+		}
+		return engine.Errorf(engine.Conflict, "%s cannot be deleted: rules %s grant entitlements in it; change or delete them first", name, strings.Join(users, ", "))
 	}
 	cfg.TargetSystems = slices.Delete(cfg.TargetSystems, i, i+1)
 	return a.store.SaveConfig(ctx, cfg)
