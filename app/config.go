@@ -286,15 +286,13 @@ func (a *App) ImportConfig(ctx context.Context, r io.Reader, name, baseDir strin
 			return nil, engine.Errorf(engine.Conflict, "%s leaves out source system %q (key %q), but %s: keep it in the file, or delete it in the app first", name, old.Name, old.Key, use)
 		}
 	}
-	if err := a.store.SaveConfig(ctx, cfg); err != nil {
-		return nil, err
-	}
 	if file.Rules != nil {
-		if err := a.store.ReplaceRules(ctx, file.Rules); err != nil {
-			// put the configuration back, so nothing is half imported
-			_ = a.store.SaveConfig(context.WithoutCancel(ctx), current)
-			return nil, err
-		}
+		err = a.store.SaveConfigAndRules(ctx, cfg, file.Rules)
+	} else {
+		err = a.store.SaveConfig(ctx, cfg)
+	}
+	if err != nil {
+		return nil, err
 	}
 	a.invalidate()
 	return cfg, nil

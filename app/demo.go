@@ -79,10 +79,7 @@ func (a *App) CreateDemo(ctx context.Context, progress func(importing.Progress))
 	}
 	a.stampRules(file.Rules)
 	a.config.Lock()
-	err = a.store.SaveConfig(ctx, cfg)
-	if err == nil {
-		err = a.store.ReplaceRules(ctx, file.Rules)
-	}
+	err = a.store.SaveConfigAndRules(ctx, cfg, file.Rules)
 	a.config.Unlock()
 	if err != nil {
 		return nil, err

@@ -84,17 +84,26 @@ type EvaluateOptions struct {
 }
 
 // compileRules compiles the rules an evaluation uses.
-func (a *App) compileRules(ctx context.Context, env *rules.Env, opts EvaluateOptions) (*rules.Set, uint64, error) {
-	all, err := a.store.ListRules(ctx)
-	if err != nil {
-		return nil, 0, err
+func (a *App) compileRules(ctx context.Context, opts EvaluateOptions) (*rules.Env, *rules.Set, uint64, error) {
+	// the configuration, the rules and their version are read together:
+	// an edit in between would leave rules that do not fit the targets
+	// read, or a version that is not the rules'
+	a.config.Lock()
+	env, err := a.RulesEnv(ctx)
+	var all []engine.Rule
+	var version uint64
+	if err == nil {
+		all, err = a.store.ListRules(ctx)
 	}
-	version, err := a.store.RulesVersion(ctx)
+	if err == nil {
+		version, err = a.store.RulesVersion(ctx)
+	}
+	a.config.Unlock()
 	if err != nil {
-		return nil, 0, err
+		return nil, nil, 0, err
 	}
 	set, err := rules.Compile(ruleInputs(all, opts.WithDrafts, opts.WhatIfRule, opts.WhatIf), env)
-	return set, version, err
+	return env, set, version, err
 }
 
 // Evaluate compares what the rules want with the ledger for every person of
@@ -106,11 +115,7 @@ func (a *App) Evaluate(ctx context.Context, opts EvaluateOptions, progress func(
 	}
 	defer done()
 	defer limitMemory(evaluateMemoryLimit)()
-	env, err := a.RulesEnv(ctx)
-	if err != nil {
-		return nil, err
-	}
-	set, version, err := a.compileRules(ctx, env, opts)
+	env, set, version, err := a.compileRules(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -221,7 +226,7 @@ type Explanation struct {
 // that could grant an entitlement in target (any when empty) named what
 // (a kind or a permission; any when empty).
 func (a *App) Explain(ctx context.Context, person, target, what string, opts EvaluateOptions) (*Explanation, error) {
-	env, err := a.RulesEnv(ctx)
+	env, set, _, err := a.compileRules(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -229,10 +234,6 @@ func (a *App) Explain(ctx context.Context, person, target, what string, opts Eva
 		if _, ok := targetOf(env, target); !ok {
 			return nil, engine.Errorf(engine.NotFound, "there is no target system %q", target)
 		}
-	}
-	set, _, err := a.compileRules(ctx, env, opts)
-	if err != nil {
-		return nil, err
 	}
 	pop, _, err := a.population(ctx, env, opts.AsOf)
 	if err != nil {
@@ -402,11 +403,7 @@ func wantedBy(set *rules.Set, pop *rules.Population, i int, disabled []string) [
 // PersonEntitlements returns what the published rules give a person on
 // asOf, by target.
 func (a *App) PersonEntitlements(ctx context.Context, id string, asOf engine.Date) ([]PersonEntitlement, error) {
-	env, err := a.RulesEnv(ctx)
-	if err != nil {
-		return nil, err
-	}
-	set, _, err := a.compileRules(ctx, env, EvaluateOptions{})
+	env, set, _, err := a.compileRules(ctx, EvaluateOptions{})
 	if err != nil {
 		return nil, err
 	}

@@ -92,11 +92,14 @@ func checkRules(cfg *engine.Config, all []engine.Rule) error {
 		if r.Published == nil && r.Draft == nil {
 			return engine.Errorf(engine.Invalid, "rule %q has neither a published version nor a draft", r.ID)
 		}
-		for _, b := range []*engine.RuleBody{r.Published, r.Draft} {
-			if b == nil {
+		for _, v := range []struct {
+			body *engine.RuleBody
+			name string
+		}{{r.Published, "published version"}, {r.Draft, "draft"}} {
+			if v.body == nil {
 				continue
 			}
-			if err := rules.Validate(b, env); err != nil {
+			if err := rules.ValidateVersion(rules.Input{ID: r.ID, Body: v.body, Version: v.name}, env); err != nil {
 				return err
 			}
 		}
@@ -120,6 +123,8 @@ func (a *App) checkStoredRules(ctx context.Context, cfg *engine.Config) error {
 // version is no draft.
 func (a *App) SaveRuleDraft(ctx context.Context, id string, body engine.RuleBody) (string, error) {
 	body.Name = strings.TrimSpace(body.Name)
+	a.config.Lock() // checked against the targets it is saved with
+	defer a.config.Unlock()
 	env, err := a.RulesEnv(ctx)
 	if err != nil {
 		return "", err
@@ -127,8 +132,6 @@ func (a *App) SaveRuleDraft(ctx context.Context, id string, body engine.RuleBody
 	if err := rules.Validate(&body, env); err != nil {
 		return "", err
 	}
-	a.config.Lock()
-	defer a.config.Unlock()
 	r := &engine.Rule{}
 	if id != "" {
 		if r, err = a.Rule(ctx, id); err != nil {
@@ -361,8 +364,6 @@ func (a *App) RuleSummaries(ctx context.Context) ([]RuleSummary, error) {
 		out[i] = RuleSummary{ID: r.ID, Name: r.Name(), State: r.State(), Categories: b.Categories, Matched: -1}
 		if n, ok := matches[r.ID]; ok {
 			out[i].Matched = n
-		} else if matches != nil && r.Published != nil {
-			out[i].Matched = 0
 		}
 	}
 	return out, nil

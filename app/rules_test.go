@@ -476,7 +476,7 @@ func TestImportRulesWithAnInvalidRuleChangesNothing(t *testing.T) {
 			require.Error(t, err)
 			assert.True(t, engine.IsCode(err, engine.Invalid), "%v", err)
 			assert.Contains(t, err.Error(), "rules.json")
-			assert.Contains(t, err.Error(), `rule "Managers"`)
+			assert.Contains(t, err.Error(), `rule "Managers" (r6), published version`, "the rule, its id and the version")
 			assert.Contains(t, err.Error(), tt.wants)
 			assert.Equal(t, before, exportRules(t, a), "a file with a problem changes nothing")
 		})
@@ -882,4 +882,25 @@ func TestRuleSummariesCountMatchesOfTheLatestEvaluationInForce(t *testing.T) {
 	withDrafts := evaluate(t, a, app.EvaluateOptions{WithDrafts: true})
 	require.Positive(t, withDrafts.RuleMatches["r7"])
 	assert.Equal(t, m, matched(), "a what-if evaluation does not change the counts")
+
+	require.NoError(t, a.PublishRule(ctx, "r7"))
+	assert.Equal(t, -1, matched()["r7"], "published since the latest evaluation: not evaluated yet, not 0")
+}
+
+func TestARuleThatMatchesNobodyCountsZero(t *testing.T) {
+	a := demoApp(t)
+	ctx := context.Background()
+	body := engine.RuleBody{Name: "Nobody", Status: engine.RuleActive,
+		ContractConditions: &engine.Condition{Field: "Department.Code", Op: engine.OpEquals, Value: "NO-SUCH-DEPARTMENT"},
+		Entitlements:       []engine.Entitlement{{Target: "ad", Kind: engine.KindAccount}}}
+	id, err := a.SaveRuleDraft(ctx, "", body)
+	require.NoError(t, err)
+	require.NoError(t, a.PublishRule(ctx, id))
+	evaluate(t, a, app.EvaluateOptions{})
+
+	summaries, err := a.RuleSummaries(ctx)
+	require.NoError(t, err)
+	i := slices.IndexFunc(summaries, func(s app.RuleSummary) bool { return s.ID == id })
+	require.GreaterOrEqual(t, i, 0)
+	assert.Equal(t, 0, summaries[i].Matched)
 }

@@ -261,6 +261,9 @@ type Store interface {
 	DeleteRule(ctx context.Context, id string, keepGrants bool) error
 	// ReplaceRules replaces every rule at once (a configuration import).
 	ReplaceRules(ctx context.Context, rules []Rule) error
+	// SaveConfigAndRules replaces the configuration and every rule in one
+	// transaction.
+	SaveConfigAndRules(ctx context.Context, c *Config, rules []Rule) error
 	// RulesVersion counts the changes to the rules.
 	RulesVersion(ctx context.Context) (uint64, error)
 

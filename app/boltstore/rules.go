@@ -90,11 +90,37 @@ func (s *Store) DeleteRule(ctx context.Context, id string, keepGrants bool) erro
 	})
 }
 
-// ReplaceRules replaces every rule at once, as a configuration import
-// does. Rules without an ID get one, as SaveRule gives them; rules is not
-// modified, so callers list the rules to learn those ids. Two rules with the
-// same ID are refused.
+// ReplaceRules replaces every rule at once. Rules without an ID get one,
+// as SaveRule gives them; rules is not modified, so callers list the rules
+// to learn those ids. Two rules with the same ID are refused.
 func (s *Store) ReplaceRules(ctx context.Context, rules []engine.Rule) error {
+	if err := checkRuleIDs(rules); err != nil {
+		return err
+	}
+	return s.update(ctx, func(tx *bolt.Tx) error { return replaceRules(tx, rules) })
+}
+
+// SaveConfigAndRules replaces the configuration and every rule in one
+// transaction, as a configuration import does: the rules refer to the
+// configuration's targets and fields, so neither may be stored without
+// the other.
+func (s *Store) SaveConfigAndRules(ctx context.Context, c *engine.Config, rules []engine.Rule) error {
+	if err := checkRuleIDs(rules); err != nil {
+		return err
+	}
+	raw, err := json.Marshal(c)
+	if err != nil {
+		return engine.Wrap(engine.Internal, err, "encode configuration")
+	}
+	return s.update(ctx, func(tx *bolt.Tx) error {
+		if err := tx.Bucket(bucketConfig).Put(keyConfig, raw); err != nil {
+			return err
+		}
+		return replaceRules(tx, rules)
+	})
+}
+
+func checkRuleIDs(rules []engine.Rule) error {
 	seen := make(map[string]int, len(rules))
 	for i, r := range rules {
 		if r.ID == "" {
@@ -105,41 +131,43 @@ func (s *Store) ReplaceRules(ctx context.Context, rules []engine.Rule) error {
 		}
 		seen[r.ID] = i
 	}
-	return s.update(ctx, func(tx *bolt.Tx) error {
-		seq := tx.Bucket(bucketRules).Sequence()
-		if err := tx.DeleteBucket(bucketRules); err != nil {
-			return err
-		}
-		b, err := tx.CreateBucket(bucketRules)
-		if err != nil {
-			return err
-		}
-		// the new bucket's sequence starts at 0: carry the old one over so
-		// that an id once given is not given to another rule
-		if err := b.SetSequence(seq); err != nil {
-			return err
-		}
-		// rules with ids first, so that a new id cannot take one of theirs
-		for i := range rules {
-			if rules[i].ID != "" {
-				if err := putRule(b, &rules[i]); err != nil {
-					return err
-				}
+	return nil
+}
+
+func replaceRules(tx *bolt.Tx, rules []engine.Rule) error {
+	seq := tx.Bucket(bucketRules).Sequence()
+	if err := tx.DeleteBucket(bucketRules); err != nil {
+		return err
+	}
+	b, err := tx.CreateBucket(bucketRules)
+	if err != nil {
+		return err
+	}
+	// the new bucket's sequence starts at 0: carry the old one over so
+	// that an id once given is not given to another rule
+	if err := b.SetSequence(seq); err != nil {
+		return err
+	}
+	// rules with ids first, so that a new id cannot take one of theirs
+	for i := range rules {
+		if rules[i].ID != "" {
+			if err := putRule(b, &rules[i]); err != nil {
+				return err
 			}
 		}
-		for i := range rules {
-			if rules[i].ID == "" {
-				stored := rules[i]
-				if stored.ID, err = newRuleID(b); err != nil {
-					return err
-				}
-				if err := putRule(b, &stored); err != nil {
-					return err
-				}
+	}
+	for i := range rules {
+		if rules[i].ID == "" {
+			stored := rules[i]
+			if stored.ID, err = newRuleID(b); err != nil {
+				return err
+			}
+			if err := putRule(b, &stored); err != nil {
+				return err
 			}
 		}
-		return bumpRulesVersion(tx)
-	})
+	}
+	return bumpRulesVersion(tx)
 }
 
 // RulesVersion returns how many times the rules changed.
@@ -188,7 +216,15 @@ func newRuleID(b *bolt.Bucket) (string, error) {
 	}
 }
 
+// putRule stores a rule. An id of the form r<N> moves the bucket's
+// sequence past N, so that no new rule is ever given it: a new rule with a
+// deleted rule's id would inherit its ledger entries and its figures.
 func putRule(b *bolt.Bucket, r *engine.Rule) error {
+	if n, err := strconv.ParseUint(strings.TrimPrefix(r.ID, "r"), 10, 64); err == nil && strings.HasPrefix(r.ID, "r") && n > b.Sequence() {
+		if err := b.SetSequence(n); err != nil {
+			return err
+		}
+	}
 	if err := putJSON(b, []byte(r.ID), r); err != nil {
 		return fmt.Errorf("rule %q: %w", r.ID, err)
 	}

@@ -102,22 +102,38 @@ func TestSaveRuleNumbersNewRulesFromASequence(t *testing.T) {
 		require.NoError(t, s.SaveRule(ctx, &r))
 		ids = append(ids, r.ID)
 	}
-	require.Equal(t, []string{"r1", "r3", "r4"}, ids, "r2 is taken, so the sequence passes it")
+	require.Equal(t, []string{"r3", "r4", "r5"}, ids, "r2 was given, so the sequence passes it")
 
 	require.NoError(t, s.ReplaceRules(ctx, []engine.Rule{{Draft: &engine.RuleBody{Name: "Imported"}}}))
 	rules, err := s.ListRules(ctx)
 	require.NoError(t, err)
 	require.Len(t, rules, 1)
-	require.Equal(t, "r5", rules[0].ID, "ReplaceRules carries the sequence over")
+	require.Equal(t, "r6", rules[0].ID, "ReplaceRules carries the sequence over")
 
 	// an imported rule may hold the id the sequence gives next
-	require.NoError(t, s.ReplaceRules(ctx, []engine.Rule{{Draft: &engine.RuleBody{Name: "New"}}, {ID: "r6", Draft: &engine.RuleBody{Name: "Six"}}}))
+	require.NoError(t, s.ReplaceRules(ctx, []engine.Rule{{Draft: &engine.RuleBody{Name: "New"}}, {ID: "r9", Draft: &engine.RuleBody{Name: "Nine"}}}))
 	rules, err = s.ListRules(ctx)
 	require.NoError(t, err)
 	require.Len(t, rules, 2, "no rule replaced another")
-	require.Equal(t, "r6", rules[0].ID)
-	require.Equal(t, "Six", rules[0].Draft.Name)
-	require.Equal(t, "r7", rules[1].ID)
+	require.Equal(t, "r9", rules[0].ID)
+	require.Equal(t, "Nine", rules[0].Draft.Name)
+	require.Equal(t, "r10", rules[1].ID, "the imported r9 moved the sequence past it")
+}
+
+func TestADeletedRulesIDIsNeverGivenAgain(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	// ids chosen by an import, as the demo's are
+	require.NoError(t, s.ReplaceRules(ctx, []engine.Rule{
+		{ID: "r1", Draft: &engine.RuleBody{Name: "One"}},
+		{ID: "r6", Draft: &engine.RuleBody{Name: "Six"}},
+	}))
+	require.NoError(t, s.DeleteRule(ctx, "r6", false))
+
+	r := engine.Rule{Draft: &engine.RuleBody{Name: "New"}}
+	require.NoError(t, s.SaveRule(ctx, &r))
+
+	assert.Equal(t, "r7", r.ID, "r6 granted things the ledger remembers: a new rule must not inherit them")
 }
 
 func TestSaveRuleSetsNothingButTheID(t *testing.T) {

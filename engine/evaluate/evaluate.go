@@ -96,6 +96,10 @@ func Run(ctx context.Context, in Input, progress func(done, total int)) (*engine
 		total += parts[w].actions.len()
 	}
 	e.Actions = make([]engine.Action, 0, total)
+	// every rule evaluated has a count, 0 too: no count means not evaluated
+	for _, r := range in.Rules.Rules {
+		e.RuleMatches[r.ID] = 0
+	}
 	for w := range parts {
 		p := &parts[w]
 		e.Actions = p.actions.appendTo(e.Actions) // and lets each chunk go
@@ -103,9 +107,7 @@ func Run(ctx context.Context, in Input, progress func(done, total int)) (*engine
 		e.Notes = append(e.Notes, p.notes...)
 		e.Evaluated += p.evaluated
 		for i, m := range p.matches {
-			if m > 0 {
-				e.RuleMatches[in.Rules.Rules[i].ID] += m
-			}
+			e.RuleMatches[in.Rules.Rules[i].ID] += m
 		}
 	}
 	// persons in the ledger who are no longer in the snapshot have left

@@ -15,6 +15,9 @@ import (
 type Input struct {
 	ID   string
 	Body *engine.RuleBody
+	// Version, when set, names which version Body is ("draft",
+	// "published version") in errors.
+	Version string
 }
 
 // Rule is a compiled rule.
@@ -57,16 +60,37 @@ type templatePart struct {
 
 // CompileError is a problem with a rule, naming where it is.
 type CompileError struct {
-	Rule  string // rule name
-	Where string // "person conditions, condition 2.1", "entitlement 3", …
-	Msg   string
+	Rule    string // rule name
+	ID      string // rule id, when known
+	Version string // "draft" or "published version", when it matters
+	Where   string // "person conditions, condition 2.1", "entitlement 3", …
+	Msg     string
 }
 
 func (e *CompileError) Error() string {
-	if e.Where == "" {
-		return fmt.Sprintf("rule %q: %s", e.Rule, e.Msg)
+	var who string
+	switch {
+	case e.Rule == "" && e.ID != "":
+		who = "rule " + e.ID
+	case e.ID != "":
+		who = fmt.Sprintf("rule %q (%s)", e.Rule, e.ID)
+	default:
+		who = fmt.Sprintf("rule %q", e.Rule)
 	}
-	return fmt.Sprintf("rule %q, %s: %s", e.Rule, e.Where, e.Msg)
+	if e.Version != "" {
+		who += ", " + e.Version
+	}
+	if e.Where == "" {
+		return fmt.Sprintf("%s: %s", who, e.Msg)
+	}
+	return fmt.Sprintf("%s, %s: %s", who, e.Where, e.Msg)
+}
+
+// ValidateVersion is Validate for a stored rule's version: the error
+// names the rule's id and which version is wrong too.
+func ValidateVersion(in Input, env *Env) error {
+	_, err := compileRule(in, env)
+	return err
 }
 
 // Validate checks a rule version against the environment; the error names
@@ -95,11 +119,10 @@ func compileRule(in Input, env *Env) (*Rule, error) {
 	b := in.Body
 	name := strings.TrimSpace(b.Name)
 	fail := func(where, format string, args ...any) error {
-		ce := &CompileError{Rule: name, Where: where, Msg: fmt.Sprintf(format, args...)}
+		ce := &CompileError{Rule: name, ID: in.ID, Version: in.Version, Where: where, Msg: fmt.Sprintf(format, args...)}
 		return &engine.Error{Code: engine.Invalid, Msg: ce.Error(), Err: ce}
 	}
 	if name == "" {
-		name = in.ID
 		return nil, fail("", "give the rule a name")
 	}
 	switch b.Status {
@@ -220,8 +243,14 @@ func operands(c engine.Condition, d engine.OperatorDef) ([]string, error) {
 		return nil, nil
 	case engine.OneValue:
 		v := c.Value
-		if v == "" && len(c.Values) == 1 {
+		switch {
+		case len(c.Values) > 1 || (len(c.Values) == 1 && v != ""):
+			return nil, fmt.Errorf("%q takes one value, got %d", c.Op, len(c.Values)+min(len(v), 1))
+		case len(c.Values) == 1:
 			v = c.Values[0]
+		}
+		if v == "" && c.Op != engine.OpEquals && c.Op != engine.OpNotEquals {
+			return nil, fmt.Errorf("%q needs a value", c.Op)
 		}
 		return []string{v}, nil
 	case engine.TwoValues:
@@ -271,6 +300,7 @@ func textTest(op engine.Operator, values []string) (func(engine.Value, *Subject)
 		want = values[0]
 	}
 	wantKey := foldKey(want)
+	wantASCII := asciiUpTo(want, len(want), true)
 	switch op {
 	case engine.OpEquals:
 		return func(v engine.Value, _ *Subject) bool { return strings.EqualFold(v.Text, want) }, nil
@@ -286,11 +316,25 @@ func textTest(op engine.Operator, values []string) (func(engine.Value, *Subject)
 		return func(v engine.Value, _ *Subject) bool { return strings.Contains(foldKey(v.Text), wantKey) }, nil
 	case engine.OpStartsWith:
 		return func(v engine.Value, _ *Subject) bool {
-			return len(v.Text) >= len(want) && strings.EqualFold(v.Text[:len(want)], want)
+			if len(v.Text) >= len(want) && strings.EqualFold(v.Text[:len(want)], want) {
+				return true
+			}
+			// letters whose case differs in length (K and the Kelvin
+			// sign) need the folded texts, as contains has
+			if wantASCII && asciiUpTo(v.Text, 3*len(want)+3, true) {
+				return false
+			}
+			return strings.HasPrefix(foldKey(v.Text), wantKey)
 		}, nil
 	case engine.OpEndsWith:
 		return func(v engine.Value, _ *Subject) bool {
-			return len(v.Text) >= len(want) && strings.EqualFold(v.Text[len(v.Text)-len(want):], want)
+			if len(v.Text) >= len(want) && strings.EqualFold(v.Text[len(v.Text)-len(want):], want) {
+				return true
+			}
+			if wantASCII && asciiUpTo(v.Text, 3*len(want)+3, false) {
+				return false
+			}
+			return strings.HasSuffix(foldKey(v.Text), wantKey)
 		}, nil
 	case engine.OpMatches:
 		re, err := regexp.Compile(want)
@@ -311,6 +355,24 @@ func textTest(op engine.Operator, values []string) (func(engine.Value, *Subject)
 // index and long "is one of" lists look values up by it; strings.ToLower
 // would not do, as it leaves letters such as ſ (long s) or K (Kelvin) that
 // EqualFold matches with s and k.
+// asciiUpTo reports whether the first (or, with !fromStart, the last) n
+// bytes of s are ASCII.
+func asciiUpTo(s string, n int, fromStart bool) bool {
+	if n < len(s) {
+		if fromStart {
+			s = s[:n]
+		} else {
+			s = s[len(s)-n:]
+		}
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
 func foldKey(s string) string {
 	ascii := true
 	for i := 0; i < len(s); i++ {

@@ -165,6 +165,50 @@ func (n *node) trace(s *Subject, c *engine.Contract) *Trace {
 	return t
 }
 
+// traceText writes a traced condition as conditionText does.
+func traceText(t *Trace) string {
+	if len(t.Children) == 0 {
+		return t.Text
+	}
+	var parts []string
+	for _, k := range t.Children {
+		parts = append(parts, traceText(k))
+	}
+	switch t.Text {
+	case "all of":
+		return "(" + strings.Join(parts, " and ") + ")"
+	case "any of":
+		return "(" + strings.Join(parts, " or ") + ")"
+	default:
+		return "not " + parts[0]
+	}
+}
+
+// whatHolds describes why t, which holds, holds: the conditions that
+// made it, with the values seen.
+func whatHolds(t *Trace) string {
+	if len(t.Children) == 0 {
+		return fmt.Sprintf("%s (the value is %s)", t.Text, t.Actual)
+	}
+	switch t.Text {
+	case "all of":
+		var parts []string
+		for _, k := range t.Children {
+			parts = append(parts, whatHolds(k))
+		}
+		return strings.Join(parts, " and ")
+	case "any of":
+		for _, k := range t.Children {
+			if k.Holds {
+				return whatHolds(k)
+			}
+		}
+	default: // not: its condition does not hold
+		return firstFailure(t.Children[0])
+	}
+	return t.Text
+}
+
 func shown(v engine.Value) string {
 	if v.IsEmpty() && v.Type != engine.TypeBoolean {
 		return "(empty)"
@@ -186,7 +230,11 @@ func firstFailure(t *Trace) string {
 			}
 		}
 	case "not":
-		return fmt.Sprintf("not (%s) does not hold: %s", t.Children[0].Text, "it holds")
+		k := t.Children[0]
+		if len(k.Children) == 0 {
+			return fmt.Sprintf("not (%s) does not hold (the value is %s)", k.Text, k.Actual)
+		}
+		return fmt.Sprintf("not %s does not hold: %s", traceText(k), whatHolds(k))
 	default:
 		var parts []string
 		for _, k := range t.Children {

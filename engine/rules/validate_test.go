@@ -67,7 +67,13 @@ func TestValidationNamesTheRuleWhereAndWhatWasExpected(t *testing.T) {
 		{"unparseable date", onContract(cond("StartDate", engine.OpBefore, "31/01/2025")),
 			"contract conditions (StartDate)", []string{`expected a date like 2024-01-31, got "31/01/2025"`}},
 		{"empty date", onContract(cond("StartDate", engine.OpAfter, "")),
-			"contract conditions (StartDate)", []string{`expected a date like 2024-01-31, got ""`}},
+			"contract conditions (StartDate)", []string{`"after" needs a value`}},
+		{"empty text to look for", onContract(cond("Department.Code", engine.OpContains, "")),
+			"contract conditions (Department.Code)", []string{`"contains" needs a value`}},
+		{"two values for one", onContract(engine.Condition{Field: "Department.Code", Op: engine.OpEquals, Values: []string{"ICT", "FIN"}}),
+			"contract conditions (Department.Code)", []string{`"equals" takes one value, got 2`}},
+		{"a value and values", onContract(engine.Condition{Field: "Details.Fte", Op: engine.OpAtLeast, Value: "0.5", Values: []string{"0.8"}}),
+			"contract conditions (Details.Fte)", []string{`takes one value, got 2`}},
 		{"unparseable regex", onPerson(cond("Custom.Badge", engine.OpMatches, "B[0-9")),
 			"person conditions (Custom.Badge)", []string{`the pattern "B[0-9" is not a valid regular expression`, "missing closing ]"}},
 		{"days that are not a number", onContract(cond("StartDate", engine.OpWithinDays, "ten")),
@@ -151,7 +157,15 @@ func TestRuleWithoutANameIsNamedByItsID(t *testing.T) {
 	_, err := rules.Compile([]rules.Input{{ID: "rule-7", Body: body("  ", engine.RuleAny, nil, nil)}}, env)
 	require.Error(t, err)
 	assert.True(t, engine.IsCode(err, engine.Invalid))
-	assert.Equal(t, `rule "rule-7": give the rule a name`, err.Error())
+	assert.Equal(t, `rule rule-7: give the rule a name`, err.Error())
+}
+
+func TestAStoredVersionsErrorNamesTheRuleIDAndTheVersion(t *testing.T) {
+	env := newEnv(t)
+	err := rules.ValidateVersion(rules.Input{ID: "r6", Version: "draft",
+		Body: body("Managers", engine.RuleAny, nil, ptr(cond("Nope", engine.OpIsEmpty)))}, env)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `rule "Managers" (r6), draft, contract conditions: there is no contract field "Nope"`)
 }
 
 func TestCompileStopsAtTheFirstBadRule(t *testing.T) {

@@ -283,6 +283,28 @@ func testReplaceRules(t *testing.T, h *harness) {
 	h.requireRules(nil, "replacing with no rules removes them all")
 }
 
+func testSaveConfigAndRules(t *testing.T, h *harness) {
+	cfg := engine.DefaultConfig()
+	cfg.TargetSystems = []engine.TargetSystem{{Key: "ad", Name: "Directory", Kind: "manual"}}
+	require.NoError(t, h.s.SaveConfigAndRules(h.ctx, cfg, []engine.Rule{draftRule("a", "A")}))
+	h.reopen()
+	got, err := h.s.LoadConfig(h.ctx)
+	require.NoError(t, err)
+	require.Equal(t, cfg, got)
+	h.requireRules([]engine.Rule{draftRule("a", "A")}, "both were saved")
+
+	v := h.rulesVersion()
+	other := engine.DefaultConfig()
+	err = h.s.SaveConfigAndRules(h.ctx, other, []engine.Rule{draftRule("x", "X"), draftRule("x", "Also X")})
+	requireCode(t, engine.Invalid, err, "two rules with one id")
+	h.reopen()
+	got, err = h.s.LoadConfig(h.ctx)
+	require.NoError(t, err)
+	require.Equal(t, cfg, got, "a refused save keeps the configuration too")
+	require.Equal(t, v, h.rulesVersion())
+	h.requireRules([]engine.Rule{draftRule("a", "A")}, "and the rules")
+}
+
 func (h *harness) mustListRules() []engine.Rule {
 	h.t.Helper()
 	rules, err := h.s.ListRules(h.ctx)

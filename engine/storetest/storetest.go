@@ -99,6 +99,7 @@ var cases = []struct {
 	{"DeletingARuleAndKeepingItsGrantsMakesThemUnmanaged", testDeleteRuleKeepGrants},
 	{"DeletingARuleWithoutKeepingItsGrantsLeavesTheLedger", testDeleteRuleRevokeGrants},
 	{"ReplaceRulesReplacesEveryRule", testReplaceRules},
+	{"ConfigAndRulesAreSavedTogetherOrNotAtAll", testSaveConfigAndRules},
 	{"LedgerIsEmptyInANewWorkspace", testEmptyLedger},
 
 	{"EvaluationRoundTripsWithItsPlan", testEvaluationRoundTrip},
