@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	"fmt"
+	"slices"
 
 	"provisio/engine"
 )
@@ -17,6 +19,14 @@ type Dashboard struct {
 	// Attention lists what an administrator should act on.
 	Pending      []engine.ImportRun `json:"pending,omitempty"`
 	FailedImport *engine.ImportRun  `json:"failedImport,omitempty"`
+
+	// Rules counts the rules by state.
+	Rules map[engine.RuleState]int `json:"rules"`
+	// LastEvaluation is the latest evaluation of the rules in force
+	// (what-ifs aside); Outdated says why its plan no longer shows what
+	// an evaluation now would: the persons or the rules changed since.
+	LastEvaluation *engine.EvaluationInfo `json:"lastEvaluation,omitempty"`
+	Outdated       string                 `json:"outdated,omitempty"`
 }
 
 // Dashboard gathers the overview.
@@ -62,7 +72,49 @@ func (a *App) Dashboard(ctx context.Context) (*Dashboard, error) {
 	case !engine.IsCode(err, engine.NotFound):
 		return nil, err
 	}
+	if err := a.dashboardRules(ctx, d); err != nil {
+		return nil, err
+	}
 	return d, nil
+}
+
+// dashboardRules fills in the rules and the latest evaluation, and whether
+// its plan is out of date.
+func (a *App) dashboardRules(ctx context.Context, d *Dashboard) error {
+	all, err := a.store.ListRules(ctx)
+	if err != nil {
+		return err
+	}
+	d.Rules = map[engine.RuleState]int{}
+	for _, r := range all {
+		d.Rules[r.State()]++
+	}
+	version, err := a.store.RulesVersion(ctx)
+	if err != nil {
+		return err
+	}
+	evals, err := a.store.ListEvaluations(ctx)
+	if err != nil {
+		return err
+	}
+	if i := slices.IndexFunc(evals, func(e engine.EvaluationInfo) bool { return !e.IsWhatIf() }); i >= 0 {
+		d.LastEvaluation = &evals[i]
+	}
+	e := d.LastEvaluation
+	switch {
+	case d.LastSnapshot == nil || len(all) == 0:
+	case e == nil:
+		d.Outdated = "the rules have not been evaluated yet"
+	case e.Snapshot != d.LastSnapshot.Number && e.RulesVersion != version:
+		d.Outdated = fmt.Sprintf("the persons and the rules changed since evaluation #%d", e.ID)
+	case e.Snapshot != d.LastSnapshot.Number:
+		d.Outdated = fmt.Sprintf("a new snapshot of the persons came after evaluation #%d", e.ID)
+	case e.RulesVersion != version:
+		d.Outdated = fmt.Sprintf("the rules changed since evaluation #%d", e.ID)
+	case e.AsOf != d.AsOf:
+		d.Outdated = fmt.Sprintf("evaluation #%d was for %s, not today", e.ID, e.AsOf)
+	}
+	return nil
 }
 
 // IsEmpty reports whether the workspace has neither source systems nor

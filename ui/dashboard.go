@@ -24,6 +24,7 @@ type dashboardScreen struct {
 	lastImport   *widget.Label
 	lastSnapshot *widget.Label
 	sources      *widget.Label
+	evaluation   *widget.Label
 	attention    *fyne.Container
 	asOf         *widget.Label
 	root         fyne.CanvasObject
@@ -48,6 +49,8 @@ func newDashboardScreen(w *Window) *dashboardScreen {
 	s.lastSnapshot.Wrapping = fyne.TextWrapWord
 	s.sources = widget.NewLabel("")
 	s.sources.Wrapping = fyne.TextWrapWord
+	s.evaluation = widget.NewLabel("No evaluation yet.")
+	s.evaluation.Wrapping = fyne.TextWrapWord
 	s.attention = container.NewVBox()
 	s.asOf = widget.NewLabel("")
 	s.asOf.SizeName = theme.SizeNameCaptionText
@@ -66,6 +69,10 @@ func newDashboardScreen(w *Window) *dashboardScreen {
 		widget.NewCard("Last import", "", container.NewVBox(s.lastImport,
 			widget.NewButton("Open imports", func() { s.w.Show(ScreenImports) }))),
 		widget.NewCard("Last snapshot", "", container.NewVBox(s.lastSnapshot, s.sources)),
+		widget.NewCard("Rules and evaluation", "", container.NewVBox(s.evaluation,
+			container.NewGridWithColumns(2,
+				widget.NewButton("Open business rules", func() { s.w.Show(ScreenRules) }),
+				widget.NewButton("Open evaluation", func() { s.w.Show(ScreenEvaluation) })))),
 	)
 	s.root = container.NewBorder(header, nil, nil, nil, container.NewVScroll(cards))
 	return s
@@ -106,6 +113,7 @@ func (s *dashboardScreen) show(d *app.Dashboard) {
 		s.lastSnapshot.SetText("No snapshot yet.")
 	}
 	s.sources.SetText(fmt.Sprintf("%d source systems configured.", d.SourceSystems))
+	s.evaluation.SetText(evaluationSummary(d))
 
 	s.attention.RemoveAll()
 	if d.SourceSystems == 0 {
@@ -132,6 +140,15 @@ func (s *dashboardScreen) show(d *app.Dashboard) {
 		l.Importance = widget.DangerImportance
 		s.attention.Add(l)
 	}
+	if d.Outdated != "" {
+		l := widget.NewLabel(fmt.Sprintf("The plan is out of date: %s.", d.Outdated))
+		l.Wrapping = fyne.TextWrapWord
+		s.attention.Add(l)
+		s.attention.Add(widget.NewButtonWithIcon("Evaluate now", theme.MediaPlayIcon(), func() {
+			s.w.Show(ScreenEvaluation)
+			s.w.evaluation.start(app.EvaluateOptions{}, nil)
+		}))
+	}
 	if n := d.ByStatus[engine.StatusBlocked]; n > 0 {
 		b := widget.NewButton(fmt.Sprintf("%d persons are blocked by missing or unreadable required fields", n), func() {
 			s.w.persons.showStatus(engine.StatusBlocked)
@@ -142,6 +159,28 @@ func (s *dashboardScreen) show(d *app.Dashboard) {
 	if len(s.attention.Objects) == 0 {
 		s.attention.Add(widget.NewLabel("Nothing needs your attention."))
 	}
+}
+
+// evaluationSummary tells the rules by state and the latest evaluation of
+// the rules in force.
+func evaluationSummary(d *app.Dashboard) string {
+	published := d.Rules[engine.RulePublished] + d.Rules[engine.RuleChanged]
+	text := fmt.Sprintf("%s in force", plural(published, "rule", "rules"))
+	if n := d.Rules[engine.RuleChanged] + d.Rules[engine.RuleDraft]; n > 0 {
+		text += fmt.Sprintf("; %s waiting to be published", plural(n, "draft", "drafts"))
+	}
+	text += "."
+	e := d.LastEvaluation
+	if e == nil {
+		return text + "\nNo evaluation yet."
+	}
+	grants, revokes := 0, 0
+	for _, r := range e.Summary {
+		grants += r.Grants
+		revokes += r.Revokes
+	}
+	return text + fmt.Sprintf("\nEvaluation #%d, %s, as of %s: %s to grant and %s to revoke for %s persons.",
+		e.ID, e.CreatedAt.Format("2 Jan 2006 15:04"), e.AsOf, thousands(grants), thousands(revokes), thousands(e.Evaluated))
 }
 
 func statusTitle(s engine.Status) string {

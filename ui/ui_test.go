@@ -176,6 +176,32 @@ func TestDashboardShowsPersonsByStatusAndWhatNeedsAttention(t *testing.T) {
 	assert.Len(t, h.w.persons.hits, counts[engine.StatusBlocked], "the persons screen opens filtered on blocked persons")
 }
 
+func TestDashboardSaysWhenThePlanIsOutOfDateAndEvaluates(t *testing.T) {
+	h := newHarness(t, true)
+	d := h.w.dashboard
+	assert.Contains(t, d.evaluation.Text, "6 rules in force; 1 draft waiting to be published.")
+	evaluate := button(d.attention, "Evaluate now")
+	require.NotNil(t, evaluate, "the demo's rules were never evaluated in this workspace")
+	assert.Contains(t, texts(d.attention), "The plan is out of date: the rules have not been evaluated yet.")
+
+	test.Tap(evaluate)
+	h.wait()
+	assert.Equal(t, ScreenEvaluation, h.w.current)
+	evals, err := h.app.Evaluations(context.Background())
+	require.NoError(t, err)
+	require.Len(t, evals, 1)
+	h.w.Show(ScreenDashboard)
+	h.wait()
+	assert.Regexp(t, `Evaluation #1, .*, as of \d{4}-\d{2}-\d{2}: [1-9][\d,]* to grant and 0 to revoke for \d+ persons\.`, d.evaluation.Text)
+	assert.Nil(t, button(d.attention, "Evaluate now"), "the plan is up to date")
+
+	// a rule published since makes it out of date again
+	require.NoError(t, h.app.PublishRule(context.Background(), "r7"))
+	h.w.Show(ScreenDashboard)
+	h.wait()
+	assert.Contains(t, texts(d.attention), "The plan is out of date: the rules changed since evaluation #1.")
+}
+
 func TestPersonsSearchAsYouTypeAndStatusFilter(t *testing.T) {
 	h := newHarness(t, true)
 	h.w.Show(ScreenPersons)
