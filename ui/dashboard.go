@@ -63,16 +63,19 @@ func newDashboardScreen(w *Window) *dashboardScreen {
 	header := container.NewBorder(nil, nil,
 		container.NewVBox(widget.NewLabelWithStyle("Dashboard", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), s.asOf),
 		container.NewVBox(container.NewHBox(runImport, widget.NewButtonWithIcon("", theme.ViewRefreshIcon(), s.refresh))))
+	// two columns of cards at their own heights
 	cards := container.NewGridWithColumns(2,
-		widget.NewCard("Persons", "", container.NewVBox(s.total, statusBox)),
-		widget.NewCard("Needs attention", "", s.attention),
-		widget.NewCard("Last import", "", container.NewVBox(s.lastImport,
-			widget.NewButton("Open imports", func() { s.w.Show(ScreenImports) }))),
-		widget.NewCard("Last snapshot", "", container.NewVBox(s.lastSnapshot, s.sources)),
-		widget.NewCard("Rules and evaluation", "", container.NewVBox(s.evaluation,
-			container.NewGridWithColumns(2,
-				widget.NewButton("Open business rules", func() { s.w.Show(ScreenRules) }),
-				widget.NewButton("Open evaluation", func() { s.w.Show(ScreenEvaluation) })))),
+		container.NewVBox(
+			widget.NewCard("Persons", "", container.NewVBox(s.total, statusBox)),
+			widget.NewCard("Last import", "", container.NewVBox(s.lastImport,
+				widget.NewButton("Open imports", func() { s.w.Show(ScreenImports) })))),
+		container.NewVBox(
+			widget.NewCard("Needs attention", "", s.attention),
+			widget.NewCard("Rules and evaluation", "", container.NewVBox(s.evaluation,
+				container.NewGridWithColumns(2,
+					widget.NewButton("Open business rules", func() { s.w.Show(ScreenRules) }),
+					widget.NewButton("Open evaluation", func() { s.w.Show(ScreenEvaluation) })))),
+			widget.NewCard("Last snapshot", "", container.NewVBox(s.lastSnapshot, s.sources))),
 	)
 	s.root = container.NewBorder(header, nil, nil, nil, container.NewVScroll(cards))
 	return s
@@ -112,7 +115,7 @@ func (s *dashboardScreen) show(d *app.Dashboard) {
 	} else {
 		s.lastSnapshot.SetText("No snapshot yet.")
 	}
-	s.sources.SetText(fmt.Sprintf("%d source systems configured.", d.SourceSystems))
+	s.sources.SetText(plural(d.SourceSystems, "source system", "source systems") + " configured.")
 	s.evaluation.SetText(evaluationSummary(d))
 
 	s.attention.RemoveAll()
