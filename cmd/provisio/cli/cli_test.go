@@ -623,6 +623,30 @@ func TestApprovingAnImportThatIsNotPendingFails(t *testing.T) {
 	assert.Len(t, snapshots(t, ws), 1)
 }
 
+func TestExportToAFileThatCannotBeWrittenSaysWhereAndLeavesNothing(t *testing.T) {
+	ws := newDemoWorkspace(t)
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "no-such-folder", "config.json")
+
+	r := runFails(t, cli.ExitError, ws, "config", "export", "--out", missing)
+
+	assert.Contains(t, r.stderr, "write the configuration to "+missing+": no such file or directory")
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	assert.Empty(t, entries, "no temporary file is left behind")
+
+	// an export over an existing file replaces it whole
+	file := filepath.Join(dir, "rules.json")
+	require.NoError(t, os.WriteFile(file, []byte("old"), 0o600))
+	runOK(t, ws, "rules", "export", "--out", file)
+	raw, err := os.ReadFile(file)
+	require.NoError(t, err)
+	assert.Contains(t, string(raw), `"provisio-rules"`)
+	entries, err = os.ReadDir(dir)
+	require.NoError(t, err)
+	assert.Len(t, entries, 1, "only the file itself")
+}
+
 func TestConfigExportImportsIntoAFreshWorkspace(t *testing.T) {
 	hr := generateHR(t, 60)
 	ws := newImportedWorkspace(t, hr)

@@ -1,8 +1,10 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -88,6 +90,37 @@ func (r *runner) demoCmd() *cobra.Command {
 	return cmd
 }
 
+// writeOut writes what write makes to standard output when out is empty or
+// "-", else to the file out: whole, or (on an error) not at all, so an
+// export that fails never leaves a cut-off file in place of a good one.
+func (r *runner) writeOut(out, what string, write func(io.Writer) error) error {
+	if out == "" || out == "-" {
+		return write(r.out())
+	}
+	f, err := os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".*")
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) { // not the temporary file's name
+			err = pe.Err
+		}
+		return engine.Wrap(engine.Invalid, err, "write the %s to %s", what, out)
+	}
+	if err := write(f); err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return err
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(f.Name())
+		return engine.Wrap(engine.Invalid, err, "write the %s to %s", what, out)
+	}
+	if err := os.Rename(f.Name(), out); err != nil {
+		os.Remove(f.Name())
+		return engine.Wrap(engine.Invalid, err, "write the %s to %s", what, out)
+	}
+	return nil
+}
+
 func (r *runner) configCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "config", Short: "Export or import the workspace configuration (JSON)"}
 	var out string
@@ -97,18 +130,7 @@ func (r *runner) configCmd() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return r.withApp(func(a *app.App) error {
-				if out == "" || out == "-" {
-					return a.ExportConfig(cmd.Context(), r.out())
-				}
-				f, err := os.Create(out)
-				if err != nil {
-					return engine.Wrap(engine.Invalid, err, "write configuration")
-				}
-				if err := a.ExportConfig(cmd.Context(), f); err != nil {
-					f.Close()
-					return err
-				}
-				return f.Close()
+				return r.writeOut(out, "configuration", func(w io.Writer) error { return a.ExportConfig(cmd.Context(), w) })
 			})
 		},
 	}

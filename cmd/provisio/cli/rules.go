@@ -60,18 +60,7 @@ func (r *runner) rulesCmd() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return r.withApp(func(a *app.App) error {
-				if out == "" || out == "-" {
-					return a.ExportRules(cmd.Context(), r.out())
-				}
-				f, err := os.Create(out)
-				if err != nil {
-					return engine.Wrap(engine.Invalid, err, "write rules")
-				}
-				if err := a.ExportRules(cmd.Context(), f); err != nil {
-					f.Close()
-					return err
-				}
-				return f.Close()
+				return r.writeOut(out, "rules", func(w io.Writer) error { return a.ExportRules(cmd.Context(), w) })
 			})
 		},
 	}
