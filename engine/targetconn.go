@@ -61,6 +61,12 @@ type TargetConnector interface {
 	// base container), reading the named attributes; it pages through
 	// large directories.
 	ListAccounts(ctx context.Context, attributes []string, emit func(*Account) error) error
+	// FindAccounts returns the accounts (under the base container) whose
+	// attribute equals value, ignoring case as the target does, with the
+	// named attributes read; none is not an error. Correlation links a
+	// person to an existing account with it, and a run resumed after a
+	// crash finds an account it may already have created.
+	FindAccounts(ctx context.Context, attribute, value string, attributes []string) ([]*Account, error)
 	// ListPermissions returns the permissions (groups) the target offers.
 	ListPermissions(ctx context.Context) ([]Permission, error)
 	// Create makes a disabled account with the attributes and returns its
