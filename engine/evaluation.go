@@ -20,6 +20,15 @@ type Action struct {
 	Key        EntitlementKey `json:"key"`
 	Grant      bool           `json:"grant"` // false: revoke
 	Reasons    []Reason       `json:"reasons"`
+	// Op is what enforcement does for it: create or correlate an account,
+	// enable it, grant a permission, …
+	Op ActionOp `json:"op,omitempty"`
+	// Ref is the account's reference in the target, for an account that
+	// exists (or is correlated).
+	Ref string `json:"ref,omitempty"`
+	// Changes are the attributes the action writes, with their old and
+	// new values.
+	Changes []AttributeChange `json:"changes,omitempty"`
 }
 
 // Verb returns "grant" or "revoke".
@@ -61,6 +70,9 @@ type EvaluationInfo struct {
 	AsOf         Date   `json:"asOf"`
 	Snapshot     uint64 `json:"snapshot"`
 	RulesVersion uint64 `json:"rulesVersion"`
+	// LedgerVersion is the ledger's version the plan was made from:
+	// enforcing it after the ledger changed would act on stale facts.
+	LedgerVersion uint64 `json:"ledgerVersion,omitempty"`
 	// WithDrafts is set when draft rules replaced their published
 	// versions; WhatIf names a rule evaluated as edited but not saved.
 	WithDrafts bool   `json:"withDrafts,omitempty"`

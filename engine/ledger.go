@@ -17,6 +17,13 @@ type LedgerEntry struct {
 	// what it gave.
 	Unmanaged bool      `json:"unmanaged,omitempty"`
 	GrantedAt time.Time `json:"grantedAt,omitzero"`
+	// Attributes are an account's attribute values as Provisio last wrote
+	// (or, when correlated, found) them: updates are worked out against
+	// them, and other targets' mappings read them.
+	Attributes Attributes `json:"attributes,omitempty"`
+	// RetiredOn is the day an account was retired: no rule gave it any
+	// more, and its target keeps such accounts disabled for a while.
+	RetiredOn Date `json:"retiredOn,omitzero"`
 }
 
 // Ledger is everything Provisio knows is granted, by person.

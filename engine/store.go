@@ -269,6 +269,40 @@ type Store interface {
 
 	// LoadLedger returns what is granted, as far as Provisio knows.
 	LoadLedger(ctx context.Context) (*Ledger, error)
+	// LedgerVersion counts the changes to the ledger: a plan made from an
+	// older ledger is out of date.
+	LedgerVersion(ctx context.Context) (uint64, error)
+
+	// StartRun records a new enforcement run, assigning its ID, with one
+	// result per action of its plan (pending, blocked or manual), before
+	// anything is sent.
+	StartRun(ctx context.Context, run *EnforcementRun, results []ActionResult) (*EnforcementRun, error)
+	// RecordResults, in one transaction, replaces results of a run (by
+	// their Index), applies ledger changes (counting a new ledger version
+	// when there are any) and appends audit entries, numbering and
+	// chaining them (Seq, Prev, Hash are set by the store).
+	RecordResults(ctx context.Context, run uint64, results []ActionResult, ledger []LedgerChange, audit []AuditEntry) error
+	// UpdateRun saves a run's status, counts, breaches and message.
+	UpdateRun(ctx context.Context, run *EnforcementRun) error
+	// FindRun returns a run and its results, by action index; id 0 means
+	// the latest. NotFound when there is none.
+	FindRun(ctx context.Context, id uint64) (*EnforcementRun, []ActionResult, error)
+	// ListRuns returns every enforcement run, newest first.
+	ListRuns(ctx context.Context) ([]EnforcementRun, error)
+	// ListAudit returns the audit entries the filter selects, newest
+	// first, at most f.Limit (0: all).
+	ListAudit(ctx context.Context, f AuditFilter) ([]AuditEntry, error)
+	// VerifyAudit checks the audit chain from the first entry and returns
+	// how many entries it checked; an error names the first entry that
+	// does not fit the chain.
+	VerifyAudit(ctx context.Context) (int, error)
+
+	// SaveTargetAccounts replaces what is known of a target's accounts,
+	// as read from it at a time.
+	SaveTargetAccounts(ctx context.Context, target string, at time.Time, accounts []Account) error
+	// LoadTargetAccounts returns a target's accounts as last read, and
+	// when; a zero time means they were never read.
+	LoadTargetAccounts(ctx context.Context, target string) (time.Time, []Account, error)
 
 	// SaveEvaluation records an evaluation and its plan, assigning its
 	// ID. Stores may drop the actions of old evaluations (see Pruned).

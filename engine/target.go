@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -20,6 +21,33 @@ type TargetSystem struct {
 	// groups, for rules to grant.
 	Permissions []Permission      `json:"permissions,omitempty"`
 	Settings    map[string]string `json:"settings,omitempty"`
+
+	// Mapping makes the account's attributes from the person, per stage.
+	Mapping []AttributeMapping `json:"mapping,omitempty"`
+	// Correlation, when set, links persons to accounts that exist.
+	Correlation *Correlation `json:"correlation,omitempty"`
+	Lifecycle   Lifecycle    `json:"lifecycle,omitzero"`
+	// Thresholds hold back a run's actions of an operation beyond a limit
+	// until an administrator approves them.
+	Thresholds []ActionThreshold `json:"thresholds,omitempty"`
+	// Concurrency is how many persons enforcement works on at once in
+	// this target; 0 means 4.
+	Concurrency int `json:"concurrency,omitempty"`
+}
+
+// Writes reports whether enforcement writes to the target through a
+// connector; a manual target's changes are made by hand.
+func (t *TargetSystem) Writes() bool { return t.Kind != TargetManual }
+
+// MappedAttributes returns the attributes the mapping writes in any stage.
+func (t *TargetSystem) MappedAttributes() []string {
+	var out []string
+	for _, m := range t.Mapping {
+		if !slices.Contains(out, m.Attribute) {
+			out = append(out, m.Attribute)
+		}
+	}
+	return out
 }
 
 // TargetManual is the kind of a target whose permissions are entered by

@@ -1,0 +1,628 @@
+// Package enforce applies an evaluation's plan to the target systems:
+// account first, then access, then permissions for each person; revokes
+// before disabling, disabling before deleting; targets in the order their
+// mappings depend on each other. Every action's result, the ledger changes
+// it makes and its audit entry are recorded together, in batches, after
+// the target answered; the run's actions were recorded as pending before
+// anything was sent, so a run that stops half way (a crash, a cancel) is
+// finished by running it again, without doing anything twice.
+package enforce
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"sync"
+	"time"
+
+	"provisio/engine"
+)
+
+// Target is one target system a run writes to.
+type Target struct {
+	System *engine.TargetSystem
+	// Conn writes to it; nil for a target changed by hand (nothing is
+	// written, the actions are marked manual).
+	Conn engine.TargetConnector
+	// Identity names the attributes that identify an account in it.
+	Identity []string
+}
+
+// Journal keeps a run's results durably.
+type Journal interface {
+	// RecordResults stores results, the ledger changes they make and their audit
+	// entries in one transaction; it numbers and chains the entries.
+	RecordResults(ctx context.Context, run uint64, results []engine.ActionResult, ledger []engine.LedgerChange, audit []engine.AuditEntry) error
+}
+
+// Retry says how transient errors are retried: Attempts tries in all,
+// waiting Base, then twice as long each time, at most Max.
+type Retry struct {
+	Attempts  int
+	Base, Max time.Duration
+}
+
+// DefaultRetry tries four times over about 7 seconds.
+var DefaultRetry = Retry{Attempts: 4, Base: time.Second, Max: 8 * time.Second}
+
+// Progress reports how far a run is.
+type Progress struct {
+	Done, Total int
+	Target      string // the target being written
+	Failed      int
+}
+
+// Options are a run's inputs.
+type Options struct {
+	Run  *engine.EnforcementRun
+	Plan *engine.Evaluation
+	// Results holds one result per plan action, at its index, as the
+	// journal has them: only pending ones are run.
+	Results []engine.ActionResult
+	// Only, when set, limits the run to these action indexes (approved
+	// or retried actions).
+	Only    []int
+	Targets map[string]Target
+	// Order lists the targets to write, in the order their mappings need.
+	Order []string
+	// Ledger returns a person's ledger entry for an entitlement.
+	Ledger  func(person string, key engine.EntitlementKey) (engine.LedgerEntry, bool)
+	Journal Journal
+	Now     func() time.Time
+	Retry   Retry
+	// Progress is called after each action, from any goroutine.
+	Progress func(Progress)
+	// Sleep waits between retries; tests make it instant.
+	Sleep func(ctx context.Context, d time.Duration) error
+	// BatchSize and BatchDelay bound how many results wait before they
+	// are recorded; zero means 256 and 100 ms.
+	BatchSize  int
+	BatchDelay time.Duration
+}
+
+// Run applies the pending actions of the plan and records every result.
+// It returns a Canceled error when ctx ends first; what was not done stays
+// pending for the next run.
+func Run(ctx context.Context, o Options) error {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Retry.Attempts <= 0 {
+		o.Retry = DefaultRetry
+	}
+	if o.Sleep == nil {
+		o.Sleep = sleep
+	}
+	if len(o.Results) != len(o.Plan.Actions) {
+		return engine.Errorf(engine.Internal, "run %d has %d results for %d actions", o.Run.ID, len(o.Results), len(o.Plan.Actions))
+	}
+	chains := chainsOf(o)
+	total := 0
+	for _, cs := range chains {
+		for _, c := range cs {
+			total += len(c.actions)
+		}
+	}
+	rec := newRecorder(ctx, o)
+	defer rec.stop()
+	var done, failed int
+	var mu sync.Mutex
+	report := func(target string, outcome engine.Outcome) {
+		mu.Lock()
+		done++
+		if outcome == engine.OutcomeFailed {
+			failed++
+		}
+		p := Progress{Done: done, Total: total, Target: target, Failed: failed}
+		mu.Unlock()
+		if o.Progress != nil {
+			o.Progress(p)
+		}
+	}
+	for _, key := range o.Order {
+		cs := chains[key]
+		if len(cs) == 0 {
+			continue
+		}
+		t := o.Targets[key]
+		workers := t.System.Concurrency
+		if workers <= 0 {
+			workers = 4
+		}
+		work := make(chan *chain)
+		var wg sync.WaitGroup
+		for range min(workers, len(cs)) {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for c := range work {
+					(&runner{o: &o, t: &t, rec: rec, report: report}).chain(ctx, c)
+				}
+			}()
+		}
+	feed:
+		for _, c := range cs {
+			select {
+			case work <- c:
+			case <-ctx.Done():
+				break feed
+			case <-rec.failed:
+				break feed
+			}
+		}
+		close(work)
+		wg.Wait()
+		if ctx.Err() != nil || rec.err() != nil {
+			break
+		}
+	}
+	if err := rec.stop(); err != nil {
+		return err
+	}
+	return engine.CheckCanceled(ctx)
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// chain is one person's actions in one target, in the order they are
+// applied.
+type chain struct {
+	target  string
+	person  string
+	actions []int
+}
+
+// chainsOf groups the actions to run by target and person, each chain in
+// operation order.
+func chainsOf(o Options) map[string][]*chain {
+	only := map[int]bool{}
+	for _, i := range o.Only {
+		only[i] = true
+	}
+	byKey := map[[2]string]*chain{}
+	out := map[string][]*chain{}
+	for i := range o.Plan.Actions {
+		a := &o.Plan.Actions[i]
+		if _, ok := o.Targets[a.Key.Target]; !ok {
+			continue
+		}
+		if o.Results[i].Outcome != engine.OutcomePending || (len(only) > 0 && !only[i]) {
+			continue
+		}
+		k := [2]string{a.Key.Target, a.Person}
+		c := byKey[k]
+		if c == nil {
+			c = &chain{target: a.Key.Target, person: a.Person}
+			byKey[k] = c
+			out[a.Key.Target] = append(out[a.Key.Target], c)
+		}
+		c.actions = append(c.actions, i)
+	}
+	for _, cs := range out {
+		for _, c := range cs {
+			slices.SortStableFunc(c.actions, func(x, y int) int {
+				return cmp.Compare(o.Plan.Actions[x].Op.Order(), o.Plan.Actions[y].Op.Order())
+			})
+		}
+	}
+	return out
+}
+
+// runner applies one chain.
+type runner struct {
+	o      *Options
+	t      *Target
+	rec    *recorder
+	report func(target string, outcome engine.Outcome)
+}
+
+// chain applies a person's actions in one target. An account that could
+// not be made stops the actions that need it; a revoke or disable that
+// failed stops the delete after it.
+func (r *runner) chain(ctx context.Context, c *chain) {
+	accountKey := engine.EntitlementKey{Target: c.target, Kind: engine.KindAccount}
+	acct, hasAcct := r.o.Ledger(c.person, accountKey)
+	ref := acct.Reference
+	blocked := "" // why later actions cannot run
+	for _, i := range c.actions {
+		a := &r.o.Plan.Actions[i]
+		res := engine.ActionResult{Index: i, Outcome: engine.OutcomePending}
+		if ctx.Err() != nil || r.rec.err() != nil {
+			return
+		}
+		if a.Ref != "" && ref == "" {
+			ref = a.Ref
+		}
+		switch {
+		case r.t.Conn == nil:
+			res.Outcome, res.Error = engine.OutcomeManual, "the target is changed by hand"
+			r.finish(a, res, nil)
+			continue
+		case blocked != "":
+			res.Outcome, res.Error = engine.OutcomeSkipped, blocked
+			r.finish(a, res, nil)
+			continue
+		case ref == "" && a.Op != engine.OpCreate && a.Op != engine.OpCorrelate && a.Key.Kind != engine.KindCustom:
+			res.Outcome, res.Error = engine.OutcomeSkipped, "the person has no account in the target to do it on"
+			r.finish(a, res, nil)
+			continue
+		}
+		newRef, note, err := r.apply(ctx, a, ref, &res)
+		if err != nil && ctx.Err() != nil && engine.IsTransient(err) {
+			return // cancelled mid-call: it stays pending for the next run
+		}
+		res.At = r.o.Now()
+		if err != nil {
+			res.Outcome, res.Error = engine.OutcomeFailed, err.Error()
+			switch a.Op {
+			case engine.OpCreate, engine.OpCorrelate:
+				blocked = fmt.Sprintf("the account could not be made: %v", err)
+			case engine.OpRevoke, engine.OpDisable:
+				blocked = fmt.Sprintf("%s %s failed first", a.Op, a.Key)
+			}
+			r.finish(a, res, nil)
+			continue
+		}
+		if newRef != "" {
+			ref = newRef
+		}
+		res.Outcome, res.Ref, res.Error = engine.OutcomeDone, ref, note
+		var changes []engine.LedgerChange
+		if !r.o.Run.DryRun {
+			changes, acct, hasAcct = r.ledgerChanges(a, ref, acct, hasAcct)
+		}
+		r.finish(a, res, changes)
+	}
+}
+
+// finish records an action's result with its ledger changes and its audit
+// entry (for actions sent to the target).
+func (r *runner) finish(a *engine.Action, res engine.ActionResult, changes []engine.LedgerChange) {
+	var audit *engine.AuditEntry
+	if res.Outcome == engine.OutcomeDone || res.Outcome == engine.OutcomeFailed {
+		audit = &engine.AuditEntry{
+			At: res.At, Run: r.o.Run.ID, Person: a.Person, PersonName: a.PersonName, Target: a.Key.Target,
+			Op: a.Op, Key: a.Key, Ref: res.Ref, Changes: a.Changes, Outcome: res.Outcome, Error: res.Error, DryRun: r.o.Run.DryRun,
+		}
+		if audit.Ref == "" {
+			audit.Ref = a.Ref
+		}
+	}
+	r.rec.add(res, changes, audit)
+	r.report(a.Key.Target, res.Outcome)
+}
+
+// apply sends one action to the target, retrying transient errors. It
+// returns the account's new reference, when it changed, and a note.
+func (r *runner) apply(ctx context.Context, a *engine.Action, ref string, res *engine.ActionResult) (string, string, error) {
+	var newRef, note string
+	err := r.retry(ctx, res, func() error {
+		var err error
+		newRef, note, err = r.send(ctx, a, ref)
+		return err
+	})
+	return newRef, note, err
+}
+
+func (r *runner) retry(ctx context.Context, res *engine.ActionResult, call func() error) error {
+	wait := r.o.Retry.Base
+	for {
+		res.Tries++
+		err := call()
+		if err == nil || !engine.IsTransient(err) || res.Tries >= r.o.Retry.Attempts || ctx.Err() != nil {
+			if err != nil && engine.IsTransient(err) && res.Tries > 1 {
+				err = fmt.Errorf("%w (after %d tries)", err, res.Tries)
+			}
+			return err
+		}
+		if err := r.o.Sleep(ctx, wait); err != nil {
+			return engine.Errorf(engine.Unavailable, "cancelled while waiting to try again")
+		}
+		wait = min(wait*2, r.o.Retry.Max)
+	}
+}
+
+// send does one action's connector calls.
+func (r *runner) send(ctx context.Context, a *engine.Action, ref string) (newRef, note string, err error) {
+	conn := r.t.Conn
+	attrs := newValues(a.Changes)
+	// stage attributes go first, while the account is as it was
+	update := func() error {
+		if len(attrs) == 0 {
+			return nil
+		}
+		nr, err := conn.Update(ctx, ref, attrs)
+		if err == nil && nr != "" {
+			ref, newRef = nr, nr
+		}
+		return err
+	}
+	switch a.Key.Kind {
+	case engine.KindCustom:
+		return "", "", nil // recorded in the ledger only
+	}
+	switch a.Op {
+	case engine.OpCreate:
+		created, err := conn.Create(ctx, attrs)
+		if err != nil && engine.IsCode(err, engine.Conflict) && r.o.Run.Resumed > 0 {
+			// the interrupted run may have made it before it stopped
+			if found, ok := r.findOwn(ctx, attrs); ok {
+				return found, "found: made before the run was interrupted", nil
+			}
+		}
+		return created, "", err
+	case engine.OpCorrelate, engine.OpUpdate:
+		return newRef, "", update()
+	case engine.OpEnable:
+		if err := update(); err != nil {
+			return "", "", err
+		}
+		nr, err := conn.Enable(ctx, ref)
+		return cmp.Or(nr, newRef), "", err
+	case engine.OpDisable:
+		if err := update(); err != nil {
+			return "", "", err
+		}
+		nr, err := conn.Disable(ctx, ref)
+		return cmp.Or(nr, newRef), "", err
+	case engine.OpDelete:
+		if err := update(); err != nil && !engine.IsCode(err, engine.NotFound) {
+			return "", "", err
+		}
+		return "", "", conn.Delete(ctx, ref)
+	case engine.OpGrant:
+		return "", "", conn.Grant(ctx, ref, a.Key.Name)
+	case engine.OpRevoke:
+		return "", "", conn.Revoke(ctx, ref, a.Key.Name)
+	case engine.OpRetire, engine.OpReinstate:
+		return "", "", nil // the ledger says it; access is revoked or granted by its own action
+	}
+	return "", "", engine.Errorf(engine.Internal, "unknown operation %q", a.Op)
+}
+
+// findOwn looks an account up by the identity it was to be created with.
+func (r *runner) findOwn(ctx context.Context, attrs engine.Attributes) (string, bool) {
+	for _, id := range r.t.Identity {
+		v := attrs[id]
+		if v == "" {
+			continue
+		}
+		found, err := r.t.Conn.FindAccounts(ctx, id, v, nil)
+		if err == nil && len(found) == 1 {
+			return found[0].Ref, true
+		}
+		return "", false
+	}
+	return "", false
+}
+
+func newValues(changes []engine.AttributeChange) engine.Attributes {
+	if len(changes) == 0 {
+		return nil
+	}
+	out := make(engine.Attributes, len(changes))
+	for _, c := range changes {
+		out[c.Attribute] = c.New
+	}
+	return out
+}
+
+// ledgerChanges returns what a done action changes in the ledger, and the
+// account's entry afterwards.
+func (r *runner) ledgerChanges(a *engine.Action, ref string, acct engine.LedgerEntry, hasAcct bool) ([]engine.LedgerChange, engine.LedgerEntry, bool) {
+	now := r.o.Now()
+	rules := ruleIDs(a.Reasons)
+	var out []engine.LedgerChange
+	setAcct := func() {
+		acct.Reference = ref
+		out = append(out, engine.LedgerChange{Entry: acct})
+	}
+	merge := func() {
+		if len(a.Changes) == 0 {
+			return
+		}
+		attrs := acct.Attributes.Clone()
+		if attrs == nil {
+			attrs = engine.Attributes{}
+		}
+		for _, c := range a.Changes {
+			if c.New == "" {
+				delete(attrs, c.Attribute)
+			} else {
+				attrs[c.Attribute] = c.New
+			}
+		}
+		acct.Attributes = attrs
+	}
+	switch a.Op {
+	case engine.OpCreate, engine.OpCorrelate:
+		acct = engine.LedgerEntry{Person: a.Person, Key: a.Key, Rules: rules, GrantedAt: now}
+		hasAcct = true
+		merge()
+		setAcct()
+	case engine.OpReinstate:
+		acct.RetiredOn = 0
+		if len(rules) > 0 {
+			acct.Rules = rules
+		}
+		setAcct()
+	case engine.OpRetire:
+		acct.RetiredOn = engine.DateOf(now)
+		setAcct()
+	case engine.OpUpdate:
+		merge()
+		setAcct()
+	case engine.OpDelete:
+		out = append(out, engine.LedgerChange{Entry: engine.LedgerEntry{Person: a.Person, Key: a.Key}, Delete: true})
+		acct, hasAcct = engine.LedgerEntry{}, false
+	case engine.OpEnable, engine.OpGrant:
+		out = append(out, engine.LedgerChange{Entry: engine.LedgerEntry{Person: a.Person, Key: a.Key, Rules: rules, GrantedAt: now}})
+		if a.Op == engine.OpEnable && hasAcct && (ref != acct.Reference || len(a.Changes) > 0) {
+			merge()
+			setAcct()
+		}
+	case engine.OpDisable, engine.OpRevoke:
+		out = append(out, engine.LedgerChange{Entry: engine.LedgerEntry{Person: a.Person, Key: a.Key}, Delete: true})
+		if a.Op == engine.OpDisable && hasAcct && (ref != acct.Reference || len(a.Changes) > 0) {
+			merge()
+			setAcct()
+		}
+	}
+	return out, acct, hasAcct
+}
+
+func ruleIDs(reasons []engine.Reason) []string {
+	var out []string
+	for _, r := range reasons {
+		if r.Rule != "" && !slices.Contains(out, r.Rule) {
+			out = append(out, r.Rule)
+		}
+	}
+	return out
+}
+
+// recorder batches results into journal transactions on its own
+// goroutine.
+type recorder struct {
+	o       *Options
+	in      chan record
+	done    chan struct{}
+	failed  chan struct{}
+	mu      sync.Mutex
+	failure error
+	once    sync.Once
+}
+
+type record struct {
+	res     engine.ActionResult
+	changes []engine.LedgerChange
+	audit   *engine.AuditEntry
+}
+
+func newRecorder(ctx context.Context, o Options) *recorder {
+	r := &recorder{o: &o, in: make(chan record, 1024), done: make(chan struct{}), failed: make(chan struct{})}
+	size, delay := o.BatchSize, o.BatchDelay
+	if size <= 0 {
+		size = 256
+	}
+	if delay <= 0 {
+		delay = 100 * time.Millisecond
+	}
+	// the journal is written even after ctx ends: what was done must be
+	// recorded
+	wctx := context.WithoutCancel(ctx)
+	go func() {
+		defer close(r.done)
+		var batch []record
+		tick := time.NewTicker(delay)
+		defer tick.Stop()
+		flush := func() {
+			if len(batch) == 0 || r.err() != nil {
+				batch = batch[:0]
+				return
+			}
+			results := make([]engine.ActionResult, 0, len(batch))
+			var changes []engine.LedgerChange
+			var audit []engine.AuditEntry
+			for _, b := range batch {
+				results = append(results, b.res)
+				changes = append(changes, b.changes...)
+				if b.audit != nil {
+					audit = append(audit, *b.audit)
+				}
+			}
+			if err := r.o.Journal.RecordResults(wctx, r.o.Run.ID, results, changes, audit); err != nil {
+				r.fail(err)
+			}
+			batch = batch[:0]
+		}
+		for {
+			select {
+			case rec, ok := <-r.in:
+				if !ok {
+					flush()
+					return
+				}
+				batch = append(batch, rec)
+				if len(batch) >= size {
+					flush()
+				}
+			case <-tick.C:
+				flush()
+			}
+		}
+	}()
+	return r
+}
+
+func (r *recorder) add(res engine.ActionResult, changes []engine.LedgerChange, audit *engine.AuditEntry) {
+	r.in <- record{res: res, changes: changes, audit: audit}
+}
+
+func (r *recorder) fail(err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.failure == nil {
+		r.failure = engine.Wrap(engine.Internal, err, "record the run's results")
+		close(r.failed)
+	}
+}
+
+func (r *recorder) err() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.failure
+}
+
+// stop records what is left and returns the first journal error.
+func (r *recorder) stop() error {
+	r.once.Do(func() {
+		close(r.in)
+		<-r.done
+	})
+	return r.err()
+}
+
+// Thresholds checks the pending actions of a plan against the targets'
+// thresholds and returns the breaches and the indexes of the actions they
+// hold back. accounts counts each target's accounts, for percentages.
+func Thresholds(plan *engine.Evaluation, results []engine.ActionResult, targets map[string]*engine.TargetSystem, accounts map[string]int) ([]engine.Breach, []int) {
+	type group struct {
+		target string
+		op     engine.ActionOp
+	}
+	counts := map[group][]int{}
+	for i := range plan.Actions {
+		a := &plan.Actions[i]
+		if results[i].Outcome != engine.OutcomePending || targets[a.Key.Target] == nil {
+			continue
+		}
+		g := group{a.Key.Target, a.Op}
+		counts[g] = append(counts[g], i)
+	}
+	var breaches []engine.Breach
+	var held []int
+	for _, key := range slices.Sorted(maps.Keys(targets)) {
+		t := targets[key]
+		for _, th := range t.Thresholds {
+			idx := counts[group{key, th.Op}]
+			if msg, over := th.Check(len(idx), accounts[key]); over {
+				breaches = append(breaches, engine.Breach{Target: key, Op: th.Op, Actions: len(idx), Message: fmt.Sprintf("%s: %s", t.Name, msg)})
+				held = append(held, idx...)
+			}
+		}
+	}
+	slices.Sort(held)
+	return breaches, slices.Compact(held)
+}
