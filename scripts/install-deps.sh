@@ -11,6 +11,11 @@ build=(gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev
        libxinerama-dev libxi-dev libxxf86vm-dev)
 display=(xvfb xauth imagemagick xdotool)
 services=(dbus dbus-x11 gnome-keyring libsecret-tools)
+# The Samba AD domain controller of scripts/with-samba-ad.sh. Not the
+# samba-ad-dc metapackage: the winbind it pulls in is not needed (the script
+# runs Samba without winbindd), nor are krb5-user or smbclient.
+services+=(samba samba-ad-provision samba-dsdb-modules samba-vfs-modules
+           ldap-utils openssl)
 
 want=("${build[@]}")
 case "${1:-build}" in
