@@ -27,7 +27,7 @@ func TestJSDateReadsTheDayTheSnippetMeant(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			assert.Equal(t, tt.want, jsDate(tt.t))
+			assert.Equal(t, tt.want, JSDate(tt.t))
 		})
 	}
 }

@@ -15,10 +15,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/dop251/goja"
-	"github.com/dop251/goja/ast"
-	"github.com/dop251/goja/parser"
-
 	"provisio/engine"
 )
 
@@ -208,74 +204,19 @@ func contains(xs []string, s string) bool {
 	return false
 }
 
-// compileSnippet compiles a snippet whose last expression is its value. A
-// snippet that uses return at the top level is compiled as a function body.
-//
-// A session runs every snippet in one runtime, record after record, so a
-// snippet runs inside a block (or a function): its top-level let, const and
-// class declarations are then scoped to one run instead of being declared
-// again, which JavaScript rejects, on the next record or by another snippet.
-// The wrappers start on the snippet's first line so that positions in
-// errors keep their line numbers.
-func compileSnippet(name, src string) (*snippet, error) {
-	sn, err := compileProgram(name, src)
-	if sn != nil {
-		sn.field = name
-	}
-	return sn, err
-}
-
-// compileProgram compiles a snippet in strict mode: an assignment to an
-// undeclared variable is an error instead of a global that would leak
-// into the next record.
-func compileProgram(name, src string) (*snippet, error) {
-	if strings.TrimSpace(src) == "" {
-		return nil, fmt.Errorf("the JavaScript snippet is empty")
-	}
-	p, err := goja.Compile(name, src, true)
-	if err != nil && strings.Contains(err.Error(), "Illegal return") {
-		// a function body: its variables are fresh on every call
-		p, err = goja.Compile(name, "(function(){"+src+"\n})()", true)
-		if err != nil {
-			return nil, fmt.Errorf("JavaScript: %s", cleanJSError(err))
-		}
-		return &snippet{program: p}, nil
-	}
+// compileSnippet compiles the snippet of a field.
+func compileSnippet(field, src string) (*snippet, error) {
+	sn, err := CompileSnippet(field, src)
 	if err != nil {
-		return nil, fmt.Errorf("JavaScript: %s", cleanJSError(err))
+		return nil, err
 	}
-	// Run in a block so let, const and class are fresh on every call. Top
-	// level var declarations still live on the global object; run resets
-	// them, so a record never sees the previous record's values.
-	if block, berr := goja.Compile(name, "{"+src+"\n}", true); berr == nil {
-		p = block
-	}
-	return &snippet{program: p, vars: topLevelVars(src)}, nil
+	return &snippet{field: field, Snippet: sn}, nil
 }
 
-// snippet is a compiled JavaScript snippet and the global variables it
-// declares.
+// snippet is the compiled snippet of a field.
 type snippet struct {
-	field   string
-	program *goja.Program
-	vars    []string
-}
-
-// topLevelVars lists the variables a program declares with var.
-func topLevelVars(src string) []string {
-	prg, err := parser.ParseFile(nil, "", src, 0)
-	if err != nil {
-		return nil
-	}
-	var names []string
-	for _, d := range prg.DeclarationList {
-		for _, b := range d.List {
-			if id, ok := b.Target.(*ast.Identifier); ok {
-				names = append(names, id.Name.String())
-			}
-		}
-	}
-	return names
+	field string
+	*Snippet
 }
 
 // convertText reads a text value (from a fixed value or a source field) as

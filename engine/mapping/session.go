@@ -4,10 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/dop251/goja"
@@ -22,12 +20,7 @@ type Session struct {
 	vm  *goja.Runtime
 	src *sourceObject
 
-	// the interrupt timer, reused for every call, and the guard that
-	// keeps it from firing into the next call
-	timer    *time.Timer
-	mu       sync.Mutex
-	running  bool
-	deadline time.Time
+	run *Runner
 }
 
 // NewSession returns a session for one goroutine.
@@ -40,13 +33,9 @@ func (s *Session) runtime() *goja.Runtime {
 	vm := goja.New()
 	s.src = &sourceObject{vm: vm, known: s.m.known}
 	// read-only globals: a snippet cannot replace them for later records
-	global := vm.GlobalObject()
-	define := func(name string, v any) {
-		_ = global.DefineDataProperty(name, vm.ToValue(v), goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_TRUE)
-	}
-	define("source", vm.NewDynamicObject(s.src))
-	define("removeDiacritics", func(s string) string { return engine.RemoveDiacritics(s) })
-	define("toDate", func(call goja.FunctionCall) goja.Value {
+	ReadOnlyGlobal(vm, "source", vm.NewDynamicObject(s.src))
+	ReadOnlyGlobal(vm, "removeDiacritics", RemoveDiacritics(vm))
+	ReadOnlyGlobal(vm, "toDate", func(call goja.FunctionCall) goja.Value {
 		arg := call.Argument(0)
 		if goja.IsUndefined(arg) || goja.IsNull(arg) {
 			return vm.ToValue("")
@@ -66,6 +55,7 @@ func (s *Session) runtime() *goja.Runtime {
 		return vm.ToValue(d.String())
 	})
 	s.vm = vm
+	s.run = NewRunner(vm, s.m.timeLimit)
 	return vm
 }
 
@@ -104,57 +94,15 @@ func (o *sourceObject) Keys() []string {
 	return keys
 }
 
-var errTimeout = errors.New("timeout")
-
-// run evaluates a snippet for a record within the time limit.
-func (s *Session) run(sn *snippet, rec *engine.RawRecord) (goja.Value, error) {
-	vm := s.runtime()
+// runSnippet evaluates a snippet for a record within the time limit.
+func (s *Session) runSnippet(sn *snippet, rec *engine.RawRecord) (goja.Value, error) {
+	s.runtime()
 	s.src.rec = rec
-	for _, name := range sn.vars {
-		_ = vm.GlobalObject().Set(name, goja.Undefined())
+	v, err := s.run.Run(sn.Snippet)
+	if errors.Is(err, ErrTimeout) {
+		s.m.timedOut(sn)
 	}
-	s.mu.Lock()
-	s.running = true
-	s.deadline = time.Now().Add(s.m.timeLimit)
-	s.mu.Unlock()
-	if s.timer == nil {
-		s.timer = time.AfterFunc(s.m.timeLimit, func() {
-			s.mu.Lock()
-			// a late firing from an earlier call finds a later deadline
-			if s.running && !time.Now().Before(s.deadline) {
-				vm.Interrupt(errTimeout)
-			}
-			s.mu.Unlock()
-		})
-	} else {
-		s.timer.Reset(s.m.timeLimit)
-	}
-	v, err := vm.RunProgram(sn.program)
-	s.timer.Stop()
-	s.mu.Lock()
-	s.running = false
-	s.mu.Unlock()
-	vm.ClearInterrupt()
-	if err != nil {
-		if errors.Is(err, errTimeout) {
-			s.m.timedOut(sn)
-			return nil, fmt.Errorf("JavaScript took longer than %s and was stopped", s.m.timeLimit)
-		}
-		return nil, fmt.Errorf("JavaScript error: %s", cleanJSError(err))
-	}
-	return v, nil
-}
-
-var jsPos = regexp.MustCompile(`\(\d+\)$`)
-
-func cleanJSError(err error) string {
-	msg := err.Error()
-	var ex *goja.Exception
-	if errors.As(err, &ex) {
-		msg = ex.Error()
-	}
-	msg = strings.TrimSpace(jsPos.ReplaceAllString(msg, ""))
-	return msg
+	return v, err
 }
 
 // value computes one mapped field for a record.
@@ -170,7 +118,7 @@ func (s *Session) value(c *compiled, rec *engine.RawRecord) (engine.Value, error
 		}
 		return v, nil
 	default:
-		jv, err := s.run(c.snippet, rec)
+		jv, err := s.runSnippet(c.snippet, rec)
 		if err != nil {
 			return engine.Value{Type: c.def.Type}, err
 		}
@@ -209,7 +157,7 @@ func (s *Session) fromJS(def engine.FieldDef, v goja.Value) (engine.Value, error
 		return s.m.convertText(def, strconv.FormatFloat(x, 'f', -1, 64))
 	case time.Time:
 		if def.Type == engine.TypeDate || def.Type == engine.TypeText {
-			return s.m.convertText(def, jsDate(x).String())
+			return s.m.convertText(def, JSDate(x).String())
 		}
 		return empty, fmt.Errorf("expected a %s, got a date", def.Type)
 	case string:
@@ -217,19 +165,6 @@ func (s *Session) fromJS(def engine.FieldDef, v goja.Value) (engine.Value, error
 	default:
 		return empty, fmt.Errorf("expected a %s, got %s", def.Type, v.String())
 	}
-}
-
-// jsDate returns the calendar day a snippet meant by a JS Date, which is an
-// instant exported in the workstation's time zone. new Date(2024, 0, 31)
-// is midnight local time, but new Date("2024-01-31") and Date.UTC(…) are
-// midnight UTC, which is the day before west of Greenwich: an instant at
-// exactly midnight UTC is read as a UTC day, any other in local time, so
-// the result does not depend on where the import runs.
-func jsDate(t time.Time) engine.Date {
-	if u := t.UTC(); u.Hour() == 0 && u.Minute() == 0 && u.Second() == 0 && u.Nanosecond() == 0 {
-		return engine.DateOf(u)
-	}
-	return engine.DateOf(t)
 }
 
 // Person maps a person record. Problems are returned as record errors

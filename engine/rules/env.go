@@ -135,6 +135,20 @@ func (env *Env) field(level engine.Level, path string) (engine.FieldDef, getter,
 	return f.FieldDef, getter{person: func(s *Subject) engine.Value { return f.Get(s.Person) }}, true
 }
 
+// PersonField resolves a field path as person conditions use it: a
+// person field (Name.GivenName, Custom.Shift), a field of the primary
+// contract (PrimaryContract.Department.Code) or of the manager
+// (Manager.Contact.Business.Email). The function reads the field of a
+// subject; it gives an empty value when the subject has no primary
+// contract or no manager.
+func (env *Env) PersonField(path string) (engine.FieldDef, func(*Subject) engine.Value, bool) {
+	def, g, ok := env.field(engine.LevelPerson, path)
+	if !ok {
+		return engine.FieldDef{}, nil, false
+	}
+	return def, g.person, true
+}
+
 // getter reads a field of a person (person) or of a contract (contract).
 type getter struct {
 	person   func(*Subject) engine.Value
