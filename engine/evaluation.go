@@ -31,9 +31,12 @@ type Action struct {
 	Changes []AttributeChange `json:"changes,omitempty"`
 }
 
-// Verb returns "grant" or "revoke".
+// Verb returns "grant" or "revoke", or for an account "update".
 func (a *Action) Verb() string {
-	if a.Grant {
+	switch {
+	case a.Op == OpUpdate:
+		return "update"
+	case a.Grant:
 		return "grant"
 	}
 	return "revoke"
@@ -45,6 +48,8 @@ type SummaryRow struct {
 	Kind    EntitlementKind `json:"kind"`
 	Grants  int             `json:"grants"`
 	Revokes int             `json:"revokes"`
+	// Updates counts account updates (attributes brought in line).
+	Updates int `json:"updates,omitempty"`
 }
 
 // Skipped is a person evaluation passed over: blocked or excluded.

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"provisio/engine"
+	"provisio/engine/accounts"
 	"provisio/engine/rules"
 )
 
@@ -32,6 +33,13 @@ type Input struct {
 	// DisabledTargets are left out: nothing is granted or revoked in
 	// them, whatever the rules and the ledger say.
 	DisabledTargets []string
+	// Accounts describes, by key, the targets whose accounts have a
+	// lifecycle and attributes; Order lists them in the order their
+	// mappings read each other's attributes.
+	Accounts map[string]*TargetAccounts
+	Order    []string
+	// LedgerVersion is recorded with the plan.
+	LedgerVersion uint64
 	// Workers is the number of goroutines; 0 means GOMAXPROCS.
 	Workers int
 	Now     time.Time
@@ -58,6 +66,11 @@ func Run(ctx context.Context, in Input, progress func(done, total int)) (*engine
 	for _, r := range in.Rules.Rules {
 		byRule[r.ID] = r
 	}
+	indexes := newTargetIndexes(&in, ledger)
+	getters, err := correlationGetters(&in)
+	if err != nil {
+		return nil, err
+	}
 	parts := make([]part, workers)
 	var done atomic.Int64
 	var wg sync.WaitGroup
@@ -66,7 +79,8 @@ func Run(ctx context.Context, in Input, progress func(done, total int)) (*engine
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			ev := &evaluator{in: &in, byRule: byRule, ledger: ledger, out: &parts[w], matches: make([]int, len(in.Rules.Rules))}
+			ev := &evaluator{in: &in, byRule: byRule, ledger: ledger, out: &parts[w], matches: make([]int, len(in.Rules.Rules)),
+				indexes: indexes, correlationGetters: getters}
 			for i := lo; i < hi; i++ {
 				if (i-lo)%1024 == 0 {
 					if ctx.Err() != nil {
@@ -89,7 +103,7 @@ func Run(ctx context.Context, in Input, progress func(done, total int)) (*engine
 	e := &engine.Evaluation{EvaluationInfo: engine.EvaluationInfo{
 		CreatedAt: in.Now, AsOf: pop.AsOf, Snapshot: in.Snapshot, RulesVersion: in.RulesVersion,
 		WithDrafts: in.WithDrafts, WhatIf: in.WhatIf, Persons: n, RuleMatches: map[string]int{},
-		DisabledTargets: slices.Clone(in.DisabledTargets),
+		DisabledTargets: slices.Clone(in.DisabledTargets), LedgerVersion: in.LedgerVersion,
 	}}
 	total := 0
 	for w := range parts {
@@ -116,13 +130,16 @@ func Run(ctx context.Context, in Input, progress func(done, total int)) (*engine
 		if _, ok := pop.Find(person); ok {
 			continue
 		}
+		var gone []engine.Action
 		for _, le := range entries {
 			if le.Unmanaged {
 				continue
 			}
-			left = append(left, engine.Action{Person: person, PersonName: person, Key: le.Key, Reasons: []engine.Reason{{
+			gone = append(gone, engine.Action{Person: person, PersonName: person, Key: le.Key, Reasons: []engine.Reason{{
 				Why: fmt.Sprintf("the person left: they are not in snapshot %d", in.Snapshot)}}})
 		}
+		ev := &evaluator{in: &in}
+		left = append(left, ev.setOps(&engine.Person{ID: person, DisplayName: person}, entries, nil, gone)...)
 	}
 	if len(left) > 0 {
 		e.Actions = append(e.Actions, left...)
@@ -140,6 +157,9 @@ func Run(ctx context.Context, in Input, progress func(done, total int)) (*engine
 		case engine.StatusExcluded:
 			e.Excluded++
 		}
+	}
+	if err := uniquePass(ctx, &in, e, indexes, ledger); err != nil {
+		return nil, err
 	}
 	e.Summary = summarize(e.Actions)
 	e.EvaluationInfo.Actions = len(e.Actions)
@@ -172,9 +192,12 @@ func summarize(actions []engine.Action) []engine.SummaryRow {
 			idx[k] = i
 			rows = append(rows, engine.SummaryRow{Target: a.Key.Target, Kind: a.Key.Kind})
 		}
-		if a.Grant {
+		switch {
+		case a.Op == engine.OpUpdate:
+			rows[i].Updates++
+		case a.Grant:
 			rows[i].Grants++
-		} else {
+		default:
 			rows[i].Revokes++
 		}
 	}
@@ -204,6 +227,10 @@ type evaluator struct {
 	sc      rules.Scratch
 	want    []wanted
 	acts    []engine.Action // scratch for one person's actions
+
+	indexes            map[string]*targetIndex
+	correlationGetters map[string]func(*rules.Subject) engine.Value
+	sessions           map[string]*accounts.Session
 }
 
 // wanted is an entitlement the rules want for the current person.
@@ -289,7 +316,16 @@ func (ev *evaluator) person(i int) {
 		}
 		acts = append(acts, engine.Action{Person: p.ID, PersonName: p.DisplayName, Key: le.Key, Reasons: ev.revokeReasons(le)})
 	}
-	slices.SortStableFunc(acts, func(a, b engine.Action) int { return compareKeys(a.Key, b.Key) })
+	acts = ev.setOps(p, have, kept, acts)
+	if len(ev.in.Accounts) > 0 {
+		acts = ev.mapAccounts(i, have, kept, acts)
+	}
+	slices.SortStableFunc(acts, func(a, b engine.Action) int {
+		if c := compareKeys(a.Key, b.Key); c != 0 {
+			return c
+		}
+		return a.Op.Order() - b.Op.Order()
+	})
 	ev.out.actions.add(acts)
 	clear(acts) // the scratch must not keep the strings alive
 	ev.acts = acts

@@ -25,6 +25,9 @@ func NewPopulation(env *Env, persons []*engine.Person, departments []engine.Depa
 	return p
 }
 
+// Env returns the environment the population was made in.
+func (p *Population) Env() *Env { return p.env }
+
 // Find returns the position of the person with the given id.
 func (p *Population) Find(id string) (int, bool) {
 	i, ok := p.byID[id]
