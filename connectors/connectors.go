@@ -5,6 +5,7 @@ package connectors
 
 import (
 	"provisio/connectors/csv"
+	"provisio/connectors/file"
 	"provisio/engine"
 )
 
@@ -21,4 +22,19 @@ func Source(kind string) (engine.SourceKind, bool) {
 		}
 	}
 	return engine.SourceKind{}, false
+}
+
+// Targets returns the target connector kinds.
+func Targets() []engine.TargetKind {
+	return []engine.TargetKind{file.Kind()}
+}
+
+// Target returns the target connector kind with the given name.
+func Target(kind string) (engine.TargetKind, bool) {
+	for _, k := range Targets() {
+		if k.Kind == kind {
+			return k, true
+		}
+	}
+	return engine.TargetKind{}, false
 }
