@@ -14,3 +14,17 @@ func CheckCanceled(ctx context.Context) error {
 		return nil
 	}
 }
+
+// ContextError returns the error a call ended by ctx reports: Unavailable
+// when its deadline passed (a timeout: trying again may help), Canceled
+// when it was cancelled; nil while ctx is live. what names the call.
+func ContextError(ctx context.Context, what string) error {
+	switch ctx.Err() {
+	case nil:
+		return nil
+	case context.DeadlineExceeded:
+		return &Error{Code: Unavailable, Msg: what + ": timed out", Err: ctx.Err()}
+	default:
+		return &Error{Code: Canceled, Msg: what + ": cancelled", Err: ctx.Err()}
+	}
+}

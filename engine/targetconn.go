@@ -49,7 +49,13 @@ type Account struct {
 //
 // A connector made with TargetOptions.DryRun checks what each call would
 // do (the account or permission exists, the identity is free, the
-// container exists) and writes nothing; calls return what they would.
+// container exists) and writes nothing; calls return what they would
+// (Create the reference it would make).
+//
+// An empty attribute list in ListAccounts or FindAccounts reads every
+// attribute the connector knows. emit may keep the *Account it gets.
+// Revoking a permission the target does not have succeeds, like revoking
+// a membership the account does not have.
 //
 // A connector may be used from several goroutines at once.
 type TargetConnector interface {
@@ -107,10 +113,21 @@ type TargetKind struct {
 	Settings    []SettingDef
 	// Identity names the attributes that identify an account in the
 	// target and must be unique there (sAMAccountName, uid); account
-	// mappings must give them a value on create.
-	Identity []string
+	// mappings must give them a value on create. IdentityOf, when set,
+	// works them out from a target's settings instead.
+	Identity   []string
+	IdentityOf func(settings map[string]string) []string
 	// New checks settings and returns a connector; it connects lazily.
 	New func(settings map[string]string, env ConnectorEnv, opts TargetOptions) (TargetConnector, error)
+}
+
+// IdentityFor returns the identity attributes of a target with the given
+// settings.
+func (k *TargetKind) IdentityFor(settings map[string]string) []string {
+	if k.IdentityOf != nil {
+		return k.IdentityOf(settings)
+	}
+	return k.Identity
 }
 
 // IsTransient reports whether err is worth retrying: the target was
