@@ -66,9 +66,8 @@ var settings = []engine.SettingDef{
 	},
 }
 
-// Kind describes the file target connector for the registry. Identity is
-// the default of the identity setting: a target configured with another
-// identity attribute identifies its accounts by that one.
+// Kind describes the file target connector for the registry: accounts are
+// identified by the identity setting's attribute (IdentityOf).
 func Kind() engine.TargetKind {
 	return engine.TargetKind{
 		Kind:        "file",
@@ -76,6 +75,12 @@ func Kind() engine.TargetKind {
 		Description: "Keeps accounts and group memberships in a JSON file: for the demo, tests, and small organisations without a directory server.",
 		Settings:    slices.Clone(settings),
 		Identity:    []string{DefaultIdentity},
+		IdentityOf: func(s map[string]string) []string {
+			if v := strings.TrimSpace(s[settingIdentity]); v != "" {
+				return []string{v}
+			}
+			return []string{DefaultIdentity}
+		},
 		New: func(s map[string]string, env engine.ConnectorEnv, opts engine.TargetOptions) (engine.TargetConnector, error) {
 			c, err := New(s, env, opts)
 			if err != nil {
