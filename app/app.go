@@ -4,6 +4,7 @@
 package app
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"sync"
@@ -95,6 +96,10 @@ func Open(dir string, opts Options) (*App, error) {
 		a.secrets = noSecrets{}
 	}
 	a.importer = &importing.Importer{Store: st, Clock: a.clock}
+	if err := a.markInterrupted(context.Background()); err != nil {
+		st.Close()
+		return nil, err
+	}
 	return a, nil
 }
 

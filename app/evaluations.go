@@ -130,8 +130,17 @@ func (a *App) Evaluate(ctx context.Context, opts EvaluateOptions, progress func(
 	if err != nil {
 		return nil, err
 	}
+	ledgerVersion, err := a.store.LedgerVersion(ctx)
+	if err != nil {
+		return nil, err
+	}
+	targets, order, err := a.accountInputs(ctx, env)
+	if err != nil {
+		return nil, err
+	}
 	in := evaluate.Input{Population: pop, Rules: set, Ledger: ledger, Snapshot: snapshot, RulesVersion: version,
-		WithDrafts: opts.WithDrafts, DisabledTargets: env.DisabledTargets(), Now: a.clock.Now()}
+		WithDrafts: opts.WithDrafts, DisabledTargets: env.DisabledTargets(), Now: a.clock.Now(),
+		Accounts: targets, Order: order, LedgerVersion: ledgerVersion}
 	if opts.WhatIf != nil {
 		in.WhatIf = opts.WhatIf.Name
 	}
