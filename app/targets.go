@@ -103,3 +103,26 @@ func (a *App) DeleteTargetSystem(ctx context.Context, key string) error {
 	cfg.TargetSystems = slices.Delete(cfg.TargetSystems, i, i+1)
 	return a.store.SaveConfig(ctx, cfg)
 }
+
+// AddPermissions adds permissions (as discovered in the target) to a
+// target's list, keeping those it has, and returns how many were new.
+func (a *App) AddPermissions(ctx context.Context, key string, found []engine.Permission) (int, error) {
+	t, err := a.targetSystem(ctx, key)
+	if err != nil {
+		return 0, err
+	}
+	updated := *t
+	updated.Permissions = slices.Clone(t.Permissions)
+	added := 0
+	for _, p := range found {
+		if _, ok := updated.Permission(p.ID); !ok {
+			updated.Permissions = append(updated.Permissions, p)
+			added++
+		}
+	}
+	if added == 0 {
+		return 0, nil
+	}
+	_, err = a.SaveTargetSystem(ctx, updated, key)
+	return added, err
+}
