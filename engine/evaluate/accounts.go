@@ -30,6 +30,9 @@ type targetIndex struct {
 	ta *TargetAccounts
 	// byCorrelation maps a folded correlation value to accounts.
 	byCorrelation map[string][]int
+	// byRef maps a folded account reference to its account, for the
+	// targets with correlation or unique attributes.
+	byRef map[string]int
 	// linked maps an account reference to the person the ledger has it for.
 	linked map[string]string
 	// taken holds the folded values of each unique attribute.
@@ -37,6 +40,48 @@ type targetIndex struct {
 }
 
 func fold(s string) string { return strings.ToLower(s) }
+
+// attribute returns an attribute's value, matching its name exactly or,
+// failing that, ignoring case: directories spell attribute names their
+// own way (sAMAccountName, samaccountname).
+func attribute(attrs engine.Attributes, name string) string {
+	if v, ok := attrs[name]; ok {
+		return v
+	}
+	for k, v := range attrs {
+		if strings.EqualFold(k, name) {
+			return v
+		}
+	}
+	return ""
+}
+
+// inMappingCase returns a copy of attrs with the names the mapping writes
+// spelled as the mapping spells them, so that an account read from the
+// target compares with the mapping's values.
+func inMappingCase(attrs engine.Attributes, names []string) engine.Attributes {
+	out := make(engine.Attributes, len(attrs))
+	for k, v := range attrs {
+		for _, n := range names {
+			if strings.EqualFold(k, n) {
+				k = n
+				break
+			}
+		}
+		out[k] = v
+	}
+	return out
+}
+
+// existing returns the attributes of the target's account with a
+// reference, in the mapping's spelling, or nil.
+func (ix *targetIndex) existing(ref string) engine.Attributes {
+	k, ok := ix.byRef[fold(ref)]
+	if !ok || ref == "" {
+		return nil
+	}
+	return inMappingCase(ix.ta.Existing[k].Attributes, ix.ta.System.MappedAttributes())
+}
 
 // newTargetIndexes builds the indexes of the targets with accounts.
 func newTargetIndexes(in *Input, ledger map[string][]engine.LedgerEntry) map[string]*targetIndex {
@@ -50,17 +95,24 @@ func newTargetIndexes(in *Input, ledger map[string][]engine.LedgerEntry) map[str
 		for _, u := range unique {
 			ix.taken[u] = map[string]struct{}{}
 		}
-		if c := ta.System.Correlation; c != nil && len(ta.Existing) > 0 {
+		c := ta.System.Correlation
+		if c != nil && len(ta.Existing) > 0 {
 			ix.byCorrelation = map[string][]int{}
 			for i := range ta.Existing {
-				if v := ta.Existing[i].Attributes[c.Attribute]; v != "" {
+				if v := attribute(ta.Existing[i].Attributes, c.Attribute); v != "" {
 					ix.byCorrelation[fold(v)] = append(ix.byCorrelation[fold(v)], i)
 				}
 			}
 		}
+		if (c != nil || len(unique) > 0) && len(ta.Existing) > 0 {
+			ix.byRef = make(map[string]int, len(ta.Existing))
+			for i := range ta.Existing {
+				ix.byRef[fold(ta.Existing[i].Ref)] = i
+			}
+		}
 		for i := range ta.Existing {
 			for _, u := range unique {
-				for _, v := range strings.Split(ta.Existing[i].Attributes[u], "\n") {
+				for v := range strings.SplitSeq(attribute(ta.Existing[i].Attributes, u), "\n") {
 					if v != "" {
 						ix.taken[u][fold(v)] = struct{}{}
 					}
@@ -76,8 +128,10 @@ func newTargetIndexes(in *Input, ledger map[string][]engine.LedgerEntry) map[str
 					ix.linked[fold(le.Reference)] = person
 				}
 				for _, u := range unique {
-					if v := le.Attributes[u]; v != "" {
-						ix.taken[u][fold(v)] = struct{}{}
+					for v := range strings.SplitSeq(le.Attributes[u], "\n") {
+						if v != "" {
+							ix.taken[u][fold(v)] = struct{}{}
+						}
 					}
 				}
 			}
@@ -92,32 +146,40 @@ func accountKey(target string) engine.EntitlementKey {
 	return engine.EntitlementKey{Target: target, Kind: engine.KindAccount}
 }
 
-func ledgerEntry(have []engine.LedgerEntry, key engine.EntitlementKey) (engine.LedgerEntry, bool) {
-	for _, le := range have {
-		if le.Key == key {
-			return le, true
+// ledgerEntry returns the entry of a key, or nil.
+func ledgerEntry(have []engine.LedgerEntry, key engine.EntitlementKey) *engine.LedgerEntry {
+	for i := range have {
+		if have[i].Key == key {
+			return &have[i]
 		}
 	}
-	return engine.LedgerEntry{}, false
+	return nil
 }
 
 // setOps gives every action of one person its operation, applying each
 // target's lifecycle: a retired account that a rule gives again is
 // reinstated; an account no rule gives is deleted, or retired and deleted
 // later. kept are the entitlements the rules want.
+//
+// It runs for every person of every evaluation, accounts or not: it
+// changes the actions in place rather than copying them.
 func (ev *evaluator) setOps(p *engine.Person, have []engine.LedgerEntry, kept []wanted, acts []engine.Action) []engine.Action {
 	asOf := ev.in.Population.AsOf
-	out := acts[:0]
-	for _, a := range acts {
+	n := 0
+	for i := range acts {
+		a := &acts[i]
 		switch a.Key.Kind {
 		case engine.KindAccount:
 			if a.Grant {
 				a.Op = engine.OpCreate
 				break
 			}
-			le, _ := ledgerEntry(have, a.Key)
-			a.Ref = le.Reference
 			a.Op = engine.OpDelete
+			le := ledgerEntry(have, a.Key)
+			if le == nil {
+				break // not so: revokes are of what the ledger has
+			}
+			a.Ref = le.Reference
 			if t := ev.system(a.Key.Target); t != nil && t.Lifecycle.End == engine.EndKeepDisabled {
 				switch {
 				case le.RetiredOn.IsZero():
@@ -140,27 +202,36 @@ func (ev *evaluator) setOps(p *engine.Person, have []engine.LedgerEntry, kept []
 				a.Op = engine.OpRevoke
 			}
 		}
-		out = append(out, a)
+		if n != i {
+			acts[n] = *a
+		}
+		n++
+	}
+	clear(acts[n:]) // the scratch must not keep what was dropped alive
+	acts = acts[:n]
+	if len(have) == 0 {
+		return acts // no account exists: nothing to reinstate or refer to
 	}
 	// retired accounts a rule gives again
 	for _, w := range kept {
 		if w.key.Kind != engine.KindAccount {
 			continue
 		}
-		if le, ok := ledgerEntry(have, w.key); ok && !le.RetiredOn.IsZero() {
-			out = append(out, engine.Action{Person: p.ID, PersonName: p.DisplayName, Key: w.key, Grant: true,
+		if le := ledgerEntry(have, w.key); le != nil && !le.RetiredOn.IsZero() {
+			acts = append(acts, engine.Action{Person: p.ID, PersonName: p.DisplayName, Key: w.key, Grant: true,
 				Reasons: w.reasons, Op: engine.OpReinstate, Ref: le.Reference})
 		}
 	}
 	// actions on an account that exists carry its reference
-	for i := range out {
-		if out[i].Ref == "" && out[i].Op != engine.OpCreate {
-			if le, ok := ledgerEntry(have, accountKey(out[i].Key.Target)); ok {
-				out[i].Ref = le.Reference
+	for i := range acts {
+		a := &acts[i]
+		if a.Ref == "" && a.Op != engine.OpCreate {
+			if le := ledgerEntry(have, accountKey(a.Key.Target)); le != nil {
+				a.Ref = le.Reference
 			}
 		}
 	}
-	return out
+	return acts
 }
 
 func (ev *evaluator) system(key string) *engine.TargetSystem {
@@ -183,59 +254,9 @@ func (ev *evaluator) mapAccounts(i int, have []engine.LedgerEntry, kept []wanted
 		if ta == nil || ta.Mapper == nil {
 			continue
 		}
-		acct, hasAcct := ledgerEntry(have, accountKey(target))
-		in := ev.mapInput(p, target, kept, have, planned, 0)
-		attrs := acct.Attributes.Clone()
-		failed := ""
-		for j := range acts {
-			a := &acts[j]
-			if a.Key.Target != target || a.Person != p.ID {
-				continue
-			}
-			stage, ok := stageOf(a.Op)
-			if !ok {
-				continue
-			}
-			values, err := ev.session(target).Values(stage, in)
-			if err != nil {
-				failed = err.Error()
-				break
-			}
-			if a.Op == engine.OpCreate {
-				if ref, corr, why := ev.correlate(target, p, values); why != "" {
-					failed = why
-					break
-				} else if ref != "" {
-					// link the account found, and bring it in line
-					a.Op, a.Ref = engine.OpCorrelate, ref
-					if ta.Mapper.Has(engine.StageUpdate) {
-						if values, err = ev.session(target).Values(engine.StageUpdate, in); err != nil {
-							failed = err.Error()
-							break
-						}
-					}
-					a.Changes = diff(corr.Attributes, values)
-					attrs = merge(corr.Attributes.Clone(), values)
-					continue
-				}
-			}
-			a.Changes = diff(attrs, values)
-			if a.Op == engine.OpCreate {
-				a.Changes = diff(nil, values)
-			}
-			attrs = merge(attrs, values)
-		}
-		if failed == "" && hasAcct && acct.RetiredOn.IsZero() && ta.Mapper.Has(engine.StageUpdate) && wantsKey(kept, accountKey(target)) &&
-			!slices.ContainsFunc(acts, func(a engine.Action) bool { return a.Key == accountKey(target) && a.Op == engine.OpDelete }) {
-			values, err := ev.session(target).Values(engine.StageUpdate, in)
-			if err != nil {
-				failed = err.Error()
-			} else if changes := diff(attrs, values); len(changes) > 0 {
-				acts = append(acts, engine.Action{Person: p.ID, PersonName: p.DisplayName, Key: accountKey(target), Grant: true,
-					Reasons: wantedReasons(kept, accountKey(target)), Op: engine.OpUpdate, Ref: acct.Reference, Changes: changes})
-				attrs = merge(attrs, values)
-			}
-		}
+		var attrs engine.Attributes
+		var failed string
+		acts, attrs, failed = ev.mapTarget(p, target, ta, have, kept, planned, acts)
 		if failed != "" {
 			ev.out.notes = append(ev.out.notes, engine.Note{Person: p.ID, Message: fmt.Sprintf(
 				"%s: nothing is planned in %s for %s: %s", target, ta.System.Name, p.DisplayName, failed)})
@@ -247,6 +268,83 @@ func (ev *evaluator) mapAccounts(i int, have []engine.LedgerEntry, kept []wanted
 		}
 	}
 	return acts
+}
+
+// mapTarget works out the attributes of a person's actions in one target,
+// in the order enforcement runs them, so that each change's old value is
+// what the account holds by then: the account is created (or correlated),
+// then brought in line by an update, then enabled or disabled, then
+// deleted. It returns the actions with the update, the account's
+// attributes after the plan, or why the mapping failed.
+func (ev *evaluator) mapTarget(p *engine.Person, target string, ta *TargetAccounts, have []engine.LedgerEntry, kept []wanted,
+	planned map[string]engine.Attributes, acts []engine.Action) ([]engine.Action, engine.Attributes, string) {
+	acct := ledgerEntry(have, accountKey(target))
+	order := ev.order[:0]
+	for j := range acts {
+		if acts[j].Key.Target == target {
+			order = append(order, j)
+		}
+	}
+	slices.SortStableFunc(order, func(x, y int) int { return acts[x].Op.Order() - acts[y].Op.Order() })
+	ev.order = order
+	// an account that exists, and that a rule still gives, is kept in line
+	update := acct != nil && acct.RetiredOn.IsZero() && ta.Mapper.Has(engine.StageUpdate) && wantsKey(kept, accountKey(target))
+	if len(order) == 0 && !update {
+		return acts, nil, "" // others read the account as the ledger has it
+	}
+	in := ev.mapInput(p, target, kept, planned, 0)
+	var attrs engine.Attributes
+	if acct != nil {
+		attrs = acct.Attributes.Clone()
+	}
+	for k := 0; k <= len(order); k++ {
+		if update && (k == len(order) || acts[order[k]].Op.Order() > engine.OpUpdate.Order()) {
+			update = false
+			values, err := ev.session(target).Values(engine.StageUpdate, in)
+			if err != nil {
+				return acts, nil, err.Error()
+			}
+			if changes := diff(attrs, values); len(changes) > 0 {
+				acts = append(acts, engine.Action{Person: p.ID, PersonName: p.DisplayName, Key: accountKey(target), Grant: true,
+					Reasons: wantedReasons(kept, accountKey(target)), Op: engine.OpUpdate, Ref: acct.Reference, Changes: changes})
+				attrs = merge(attrs, values)
+			}
+		}
+		if k == len(order) {
+			break
+		}
+		a := &acts[order[k]]
+		stage, ok := stageOf(a.Op)
+		if !ok {
+			continue
+		}
+		values, err := ev.session(target).Values(stage, in)
+		if err != nil {
+			return acts, nil, err.Error()
+		}
+		if a.Op == engine.OpCreate {
+			ref, corr, why := ev.correlate(target, p)
+			if why != "" {
+				return acts, nil, why
+			}
+			if ref != "" {
+				// link the account found, and bring it in line
+				a.Op, a.Ref = engine.OpCorrelate, ref
+				if ta.Mapper.Has(engine.StageUpdate) {
+					if values, err = ev.session(target).Values(engine.StageUpdate, in); err != nil {
+						return acts, nil, err.Error()
+					}
+				}
+				attrs = corr
+				a.Changes = diff(attrs, values)
+				attrs = merge(attrs, values)
+				continue
+			}
+		}
+		a.Changes = diff(attrs, values)
+		attrs = merge(attrs, values)
+	}
+	return acts, attrs, ""
 }
 
 // stageOf returns the mapping stage an operation writes.
@@ -279,8 +377,9 @@ func wantedReasons(kept []wanted, key engine.EntitlementKey) []engine.Reason {
 
 // mapInput is the mapping's view of a person for one target: the
 // in-conditions contracts of the rules that give the account, and the
-// attributes of the person's accounts in other targets.
-func (ev *evaluator) mapInput(p *engine.Person, target string, kept []wanted, have []engine.LedgerEntry, planned map[string]engine.Attributes, iteration int) *accounts.Input {
+// attributes of the person's accounts in other targets: as planned, or
+// as the ledger has them, disabled targets' too.
+func (ev *evaluator) mapInput(p *engine.Person, target string, kept []wanted, planned map[string]engine.Attributes, iteration int) *accounts.Input {
 	in := &accounts.Input{Subject: &ev.s, Iteration: iteration, Accounts: map[string]engine.Attributes{}}
 	for _, r := range wantedReasons(kept, accountKey(target)) {
 		for _, c := range r.Contracts {
@@ -289,7 +388,7 @@ func (ev *evaluator) mapInput(p *engine.Person, target string, kept []wanted, ha
 			}
 		}
 	}
-	for _, le := range have {
+	for _, le := range ev.stored[p.ID] {
 		if le.Key.Kind == engine.KindAccount && le.Key.Target != target && len(le.Attributes) > 0 {
 			in.Accounts[le.Key.Target] = le.Attributes
 		}
@@ -311,8 +410,8 @@ func contractIndex(p *engine.Person, key string) int {
 
 // correlate looks for an account the person already has in the target:
 // the person's correlation value equals the account's. It returns the
-// account's reference, or why it cannot be linked.
-func (ev *evaluator) correlate(target string, p *engine.Person, _ engine.Attributes) (string, *engine.Account, string) {
+// account's reference and attributes, or why it cannot be linked.
+func (ev *evaluator) correlate(target string, p *engine.Person) (string, engine.Attributes, string) {
 	ix := ev.indexes[target]
 	c := ix.ta.System.Correlation
 	if c == nil || ix.byCorrelation == nil {
@@ -335,7 +434,7 @@ func (ev *evaluator) correlate(target string, p *engine.Person, _ engine.Attribu
 		if other, ok := ix.linked[fold(acct.Ref)]; ok && other != p.ID {
 			return "", nil, fmt.Sprintf("the account %s that %s %q correlates with is already linked to %s", acct.Ref, c.PersonField, value, other)
 		}
-		return acct.Ref, acct, ""
+		return acct.Ref, inMappingCase(acct.Attributes, ix.ta.System.MappedAttributes()), ""
 	}
 	var refs []string
 	for _, k := range found[:min(len(found), 5)] {
@@ -402,159 +501,257 @@ func correlationGetters(in *Input) (map[string]func(*rules.Subject) engine.Value
 // maxIterations bounds the search for a free value of a unique attribute.
 const maxIterations = 50
 
-// uniquePass makes the unique attributes of the plan's creates and updates
-// free, target by target in mapping order and person by person in plan
-// order, so that the same inputs always give the same names: a value
-// taken in the target, in the ledger or earlier in the plan is made again
-// with Iteration 1, 2, … A person whose values changed in one target has
-// the targets that read them worked out again.
-func uniquePass(ctx context.Context, in *Input, e *engine.Evaluation, indexes map[string]*targetIndex, ledger map[string][]engine.LedgerEntry) error {
-	pop := in.Population
-	changed := map[string]map[string]bool{} // target → persons whose values changed
-	var s rules.Subject
-	var notes []engine.Note
-	drop := map[int]bool{}
+// uniquePass finishes, in one pass over the whole plan, what the mapping
+// of each person alone cannot know. It works in plan order, so that the
+// same inputs always give the same plan:
+//
+//   - an account that several persons' correlation values find is linked
+//     to none of them;
+//   - the unique attributes of creates, correlations and updates are made
+//     free, target by target in mapping order: a value taken in the
+//     target, in the ledger or earlier in the plan is made again with
+//     Iteration 1, 2, …;
+//   - a person whose account in one target changed (or will not be made)
+//     has the targets that read it worked out again.
+//
+// An account that cannot be made or linked is left out with the grants
+// that need it, and the person gets a note.
+func uniquePass(ctx context.Context, in *Input, e *engine.Evaluation, indexes map[string]*targetIndex, stored map[string][]engine.LedgerEntry) error {
+	correlation := false
 	if !slices.ContainsFunc(in.Order, func(t string) bool {
 		ta := in.Accounts[t]
-		return ta != nil && ta.Mapper != nil && (len(ta.Mapper.Unique()) > 0 || len(ta.Mapper.Dependencies()) > 0)
+		if ta == nil || ta.Mapper == nil {
+			return false
+		}
+		correlation = correlation || ta.System.Correlation != nil
+		return ta.System.Correlation != nil || len(ta.Mapper.Unique()) > 0 || len(ta.Mapper.Dependencies()) > 0
 	}) {
 		return nil
 	}
-	spans := map[string][2]int{} // each person's actions are adjacent in the plan
+	u := &planPass{in: in, e: e, indexes: indexes, stored: stored,
+		spans: map[string][2]int{}, changed: map[string]map[string]bool{}, drop: map[int]bool{}}
 	for j := range e.Actions {
-		sp, ok := spans[e.Actions[j].Person]
+		sp, ok := u.spans[e.Actions[j].Person]
 		if !ok {
 			sp[0] = j
 		}
 		sp[1] = j + 1
-		spans[e.Actions[j].Person] = sp
+		u.spans[e.Actions[j].Person] = sp
+	}
+	if correlation {
+		u.linkOnce()
 	}
 	for _, target := range in.Order {
-		ta := in.Accounts[target]
-		if ta == nil || ta.Mapper == nil {
-			continue
-		}
-		unique := ta.Mapper.Unique()
-		deps := ta.Mapper.Dependencies()
-		if len(unique) == 0 && !slices.ContainsFunc(deps, func(d string) bool { return len(changed[d]) > 0 }) {
-			continue
-		}
-		ix := indexes[target]
-		session := ta.Mapper.NewSession()
-		for j := range e.Actions {
-			if j%4096 == 0 {
-				if err := engine.CheckCanceled(ctx); err != nil {
-					return err
-				}
-			}
-			a := &e.Actions[j]
-			if a.Key.Target != target || drop[j] {
-				continue
-			}
-			stage := engine.StageCreate
-			switch a.Op {
-			case engine.OpCreate:
-			case engine.OpUpdate, engine.OpCorrelate:
-				stage = engine.StageUpdate
-			default:
-				continue
-			}
-			depChanged := slices.ContainsFunc(deps, func(d string) bool { return changed[d][a.Person] })
-			own := ownValues(ledger[a.Person], target)
-			if !depChanged && free(ix, unique, a.Changes, own) {
-				take(ix, unique, a.Changes)
-				continue
-			}
-			k, ok := pop.Find(a.Person)
-			if !ok {
-				continue
-			}
-			pop.Subject(k, &s)
-			found := false
-			var why string
-			for it := 0; it < maxIterations; it++ {
-				mi := planInput(&s, e, spans[a.Person], a, ledger[a.Person], target, it)
-				values, err := session.Values(stage, mi)
-				if err != nil {
-					why = err.Error()
-					break
-				}
-				changes := diff(nil, values)
-				if a.Op != engine.OpCreate {
-					base := ledgerAttributes(ledger[a.Person], target)
-					changes = diff(base, values)
-				}
-				if free(ix, unique, changes, own) {
-					if !slices.Equal(changes, a.Changes) {
-						a.Changes = changes
-						if changed[target] == nil {
-							changed[target] = map[string]bool{}
-						}
-						changed[target][a.Person] = true
-					}
-					take(ix, unique, changes)
-					found = true
-					break
-				}
-			}
-			if !found {
-				if why == "" {
-					why = fmt.Sprintf("no free value for %s after %d tries (does the mapping use Iteration?)", strings.Join(unique, ", "), maxIterations)
-				}
-				notes = append(notes, engine.Note{Person: a.Person, Message: fmt.Sprintf("%s: nothing is planned in %s for %s: %s", target, ta.System.Name, a.PersonName, why)})
-				if a.Op == engine.OpCreate {
-					// nothing can follow a create that cannot be made
-					for k := range e.Actions {
-						if b := &e.Actions[k]; b.Person == a.Person && b.Key.Target == target && b.Grant {
-							drop[k] = true
-						}
-					}
-				}
-				drop[j] = true
-			}
+		if err := u.target(ctx, target); err != nil {
+			return err
 		}
 	}
-	if len(drop) > 0 {
+	if len(u.drop) > 0 {
 		kept := e.Actions[:0]
 		for j, a := range e.Actions {
-			if !drop[j] {
+			if !u.drop[j] {
 				kept = append(kept, a)
 			}
 		}
 		clear(e.Actions[len(kept):])
 		e.Actions = kept
 	}
-	e.Notes = append(e.Notes, notes...)
+	e.Notes = append(e.Notes, u.notes...)
 	return nil
 }
 
-// ownValues returns the folded unique values the person's own account in
-// the target has: keeping them is never a clash.
-func ownValues(have []engine.LedgerEntry, target string) map[string]bool {
-	attrs := ledgerAttributes(have, target)
-	if len(attrs) == 0 {
+// planPass is the state of uniquePass.
+type planPass struct {
+	in      *Input
+	e       *engine.Evaluation
+	indexes map[string]*targetIndex
+	stored  map[string][]engine.LedgerEntry
+	spans   map[string][2]int          // each person's actions are adjacent in the plan
+	changed map[string]map[string]bool // target → persons whose account there is not as first planned
+	drop    map[int]bool               // actions left out of the plan
+	notes   []engine.Note
+	s       rules.Subject
+}
+
+func (u *planPass) markChanged(target, person string) {
+	if u.changed[target] == nil {
+		u.changed[target] = map[string]bool{}
+	}
+	u.changed[target][person] = true
+}
+
+// dropAccount leaves the create or correlation a out of the plan, with
+// the person's other grants in its target: nothing can follow an account
+// that is not made.
+func (u *planPass) dropAccount(a *engine.Action, why string) {
+	u.notes = append(u.notes, engine.Note{Person: a.Person, Message: fmt.Sprintf(
+		"%s: nothing is planned in %s for %s: %s", a.Key.Target, u.in.Accounts[a.Key.Target].System.Name, a.PersonName, why)})
+	sp := u.spans[a.Person]
+	for k := sp[0]; k < sp[1]; k++ {
+		if b := &u.e.Actions[k]; b.Key.Target == a.Key.Target && b.Grant {
+			u.drop[k] = true
+		}
+	}
+	u.markChanged(a.Key.Target, a.Person)
+}
+
+// linkOnce leaves out the correlations of an account that several
+// persons' correlation values find (the same employee id in two sources,
+// say): linking any of them could give one person another's account.
+func (u *planPass) linkOnce() {
+	claims := map[string][]string{} // target and folded reference → persons
+	for j := range u.e.Actions {
+		if a := &u.e.Actions[j]; a.Op == engine.OpCorrelate {
+			k := a.Key.Target + "\x00" + fold(a.Ref)
+			claims[k] = append(claims[k], a.Person)
+		}
+	}
+	for j := range u.e.Actions {
+		a := &u.e.Actions[j]
+		if a.Op != engine.OpCorrelate {
+			continue
+		}
+		if persons := claims[a.Key.Target+"\x00"+fold(a.Ref)]; len(persons) > 1 {
+			u.dropAccount(a, fmt.Sprintf("the account %s correlates with %d persons (%s): correlation needs exactly one",
+				a.Ref, len(persons), strings.Join(persons, ", ")))
+		}
+	}
+}
+
+// target makes the unique values of one target's accounts free, and works
+// out again the accounts of persons whose accounts in the targets this
+// one reads changed.
+func (u *planPass) target(ctx context.Context, target string) error {
+	ta := u.in.Accounts[target]
+	if ta == nil || ta.Mapper == nil {
 		return nil
 	}
-	out := map[string]bool{}
-	for _, v := range attrs {
-		out[fold(v)] = true
+	unique := ta.Mapper.Unique()
+	deps := ta.Mapper.Dependencies()
+	if len(unique) == 0 && !slices.ContainsFunc(deps, func(d string) bool { return len(u.changed[d]) > 0 }) {
+		return nil
+	}
+	ix := u.indexes[target]
+	var session *accounts.Session
+	for j := range u.e.Actions {
+		if j%4096 == 0 {
+			if err := engine.CheckCanceled(ctx); err != nil {
+				return err
+			}
+		}
+		a := &u.e.Actions[j]
+		if a.Key.Target != target || u.drop[j] {
+			continue
+		}
+		// what the action's values are made in, and compared with
+		stage, base := engine.StageCreate, engine.Attributes(nil)
+		switch a.Op {
+		case engine.OpCreate:
+		case engine.OpUpdate:
+			stage, base = engine.StageUpdate, ledgerAttributes(u.stored[a.Person], target)
+		case engine.OpCorrelate:
+			if ta.Mapper.Has(engine.StageUpdate) {
+				stage = engine.StageUpdate
+			}
+			base = ix.existing(a.Ref)
+		default:
+			continue
+		}
+		depChanged := slices.ContainsFunc(deps, func(d string) bool { return u.changed[d][a.Person] })
+		own := ownValues(ix, unique, ledgerAttributes(u.stored[a.Person], target), a.Ref)
+		if !depChanged && free(ix, unique, a.Changes, own) {
+			take(ix, unique, a.Changes)
+			continue
+		}
+		k, ok := u.in.Population.Find(a.Person)
+		if !ok {
+			continue
+		}
+		u.in.Population.Subject(k, &u.s)
+		if session == nil {
+			session = ta.Mapper.NewSession()
+		}
+		found := false
+		var why string
+		for it := 0; it < maxIterations; it++ {
+			values, err := session.Values(stage, u.planInput(a, target, it))
+			if err != nil {
+				why = err.Error()
+				break
+			}
+			if changes := diff(base, values); free(ix, unique, changes, own) {
+				if !slices.Equal(changes, a.Changes) {
+					a.Changes = changes
+					u.markChanged(target, a.Person)
+				}
+				take(ix, unique, changes)
+				found = true
+				break
+			}
+		}
+		if !found && why == "" {
+			why = fmt.Sprintf("no free value for %s after %d tries (does the mapping use Iteration?)", strings.Join(unique, ", "), maxIterations)
+		}
+		switch {
+		case !found && a.Op == engine.OpUpdate:
+			u.notes = append(u.notes, engine.Note{Person: a.Person, Message: fmt.Sprintf(
+				"%s: the account of %s in %s is not updated: %s", target, a.PersonName, ta.System.Name, why)})
+			u.drop[j] = true
+			u.markChanged(target, a.Person)
+		case !found:
+			u.dropAccount(a, why)
+		case a.Op == engine.OpUpdate && len(a.Changes) == 0:
+			u.drop[j] = true // in line after all
+		}
+	}
+	return nil
+}
+
+// ownValues returns the unique values the person's own account holds, as
+// the ledger has it and as the target does (found by its reference), by
+// attribute and folded value: keeping one of them is no clash.
+func ownValues(ix *targetIndex, unique []string, stored engine.Attributes, ref string) map[string]bool {
+	var out map[string]bool
+	add := func(attrs engine.Attributes) {
+		for _, u := range unique {
+			for v := range strings.SplitSeq(attribute(attrs, u), "\n") {
+				if v != "" {
+					if out == nil {
+						out = map[string]bool{}
+					}
+					out[u+"\x00"+fold(v)] = true
+				}
+			}
+		}
+	}
+	add(stored)
+	if k, ok := ix.byRef[fold(ref)]; ok && ref != "" {
+		add(ix.ta.Existing[k].Attributes)
 	}
 	return out
 }
 
 func ledgerAttributes(have []engine.LedgerEntry, target string) engine.Attributes {
-	le, _ := ledgerEntry(have, accountKey(target))
-	return le.Attributes
+	if le := ledgerEntry(have, accountKey(target)); le != nil {
+		return le.Attributes
+	}
+	return nil
 }
 
-// free reports whether the unique attributes among changes are free.
+// free reports whether the unique attributes among changes are free: each
+// of their values (a multi-valued attribute has several, one a line).
 func free(ix *targetIndex, unique []string, changes []engine.AttributeChange, own map[string]bool) bool {
 	for _, c := range changes {
-		if !slices.Contains(unique, c.Attribute) || c.New == "" || own[fold(c.New)] {
+		if !slices.Contains(unique, c.Attribute) {
 			continue
 		}
-		if _, taken := ix.taken[c.Attribute][fold(c.New)]; taken {
-			return false
+		for v := range strings.SplitSeq(c.New, "\n") {
+			if v == "" || own[c.Attribute+"\x00"+fold(v)] {
+				continue
+			}
+			if _, taken := ix.taken[c.Attribute][fold(v)]; taken {
+				return false
+			}
 		}
 	}
 	return true
@@ -562,36 +759,47 @@ func free(ix *targetIndex, unique []string, changes []engine.AttributeChange, ow
 
 func take(ix *targetIndex, unique []string, changes []engine.AttributeChange) {
 	for _, c := range changes {
-		if slices.Contains(unique, c.Attribute) && c.New != "" {
-			ix.taken[c.Attribute][fold(c.New)] = struct{}{}
+		if !slices.Contains(unique, c.Attribute) {
+			continue
+		}
+		for v := range strings.SplitSeq(c.New, "\n") {
+			if v != "" {
+				ix.taken[c.Attribute][fold(v)] = struct{}{}
+			}
 		}
 	}
 }
 
 // planInput is the mapping input of a person for an action of the plan:
-// its reasons' contracts, and the person's attributes in other targets as
-// the ledger has them, with what the plan writes on top.
-func planInput(s *rules.Subject, e *engine.Evaluation, span [2]int, a *engine.Action, have []engine.LedgerEntry, target string, iteration int) *accounts.Input {
-	in := &accounts.Input{Subject: s, Iteration: iteration, Accounts: map[string]engine.Attributes{}}
+// its reasons' contracts, and the person's accounts in other targets as
+// the ledger (or, when correlated, the target) has them, with what the
+// plan, as it stands, writes on top.
+func (u *planPass) planInput(a *engine.Action, target string, iteration int) *accounts.Input {
+	in := &accounts.Input{Subject: &u.s, Iteration: iteration, Accounts: map[string]engine.Attributes{}}
 	for _, r := range a.Reasons {
 		for _, c := range r.Contracts {
-			if k := contractIndex(s.Person, c); k >= 0 && !slices.Contains(in.InConditions, k) {
+			if k := contractIndex(u.s.Person, c); k >= 0 && !slices.Contains(in.InConditions, k) {
 				in.InConditions = append(in.InConditions, k)
 			}
 		}
 	}
-	for _, le := range have {
+	for _, le := range u.stored[a.Person] {
 		if le.Key.Kind == engine.KindAccount && le.Key.Target != target && len(le.Attributes) > 0 {
 			in.Accounts[le.Key.Target] = le.Attributes.Clone()
 		}
 	}
-	// the person's actions are adjacent in the plan
-	for k := span[0]; k < span[1]; k++ {
-		b := &e.Actions[k]
-		if b.Key.Target == target || len(b.Changes) == 0 {
+	sp := u.spans[a.Person]
+	for k := sp[0]; k < sp[1]; k++ {
+		b := &u.e.Actions[k]
+		if b.Key.Target == target || u.drop[k] {
 			continue
 		}
-		in.Accounts[b.Key.Target] = merge(in.Accounts[b.Key.Target], newAttributes(b.Changes))
+		if b.Op == engine.OpCorrelate {
+			in.Accounts[b.Key.Target] = u.indexes[b.Key.Target].existing(b.Ref)
+		}
+		if len(b.Changes) > 0 {
+			in.Accounts[b.Key.Target] = merge(in.Accounts[b.Key.Target], newAttributes(b.Changes))
+		}
 	}
 	return in
 }

@@ -59,6 +59,12 @@ func Run(ctx context.Context, in Input, progress func(done, total int)) (*engine
 	if in.Ledger != nil { // no ledger yet: nothing is granted
 		ledger = in.Ledger.ByPerson()
 	}
+	// account mappings still read the attributes of accounts in disabled
+	// targets
+	var stored map[string][]engine.LedgerEntry
+	if len(in.Accounts) > 0 {
+		stored = ledger
+	}
 	if len(in.DisabledTargets) > 0 {
 		ledger = withoutTargets(ledger, in.DisabledTargets)
 	}
@@ -80,7 +86,7 @@ func Run(ctx context.Context, in Input, progress func(done, total int)) (*engine
 		go func() {
 			defer wg.Done()
 			ev := &evaluator{in: &in, byRule: byRule, ledger: ledger, out: &parts[w], matches: make([]int, len(in.Rules.Rules)),
-				indexes: indexes, correlationGetters: getters}
+				stored: stored, indexes: indexes, correlationGetters: getters}
 			for i := lo; i < hi; i++ {
 				if (i-lo)%1024 == 0 {
 					if ctx.Err() != nil {
@@ -158,7 +164,7 @@ func Run(ctx context.Context, in Input, progress func(done, total int)) (*engine
 			e.Excluded++
 		}
 	}
-	if err := uniquePass(ctx, &in, e, indexes, ledger); err != nil {
+	if err := uniquePass(ctx, &in, e, indexes, stored); err != nil {
 		return nil, err
 	}
 	e.Summary = summarize(e.Actions)
@@ -228,9 +234,13 @@ type evaluator struct {
 	want    []wanted
 	acts    []engine.Action // scratch for one person's actions
 
+	// stored is the ledger with the disabled targets' entries, whose
+	// attributes other targets' mappings still read.
+	stored             map[string][]engine.LedgerEntry
 	indexes            map[string]*targetIndex
 	correlationGetters map[string]func(*rules.Subject) engine.Value
 	sessions           map[string]*accounts.Session
+	order              []int // scratch: one target's actions in enforcement order
 }
 
 // wanted is an entitlement the rules want for the current person.
