@@ -234,7 +234,9 @@ func (r *runner) chain(ctx context.Context, c *chain) {
 	accountKey := engine.EntitlementKey{Target: c.target, Kind: engine.KindAccount}
 	acct, hasAcct := r.o.Ledger(c.person, accountKey)
 	ref := acct.Reference
-	blocked := "" // why later actions cannot run
+	blocked := ""  // why later actions cannot run: the account could not be made
+	noDelete := "" // why the account is not deleted: something before it failed
+	dryNew := false // a dry run "made" the account: it is not there to check against
 	for _, i := range c.actions {
 		a := &r.o.Plan.Actions[i]
 		res := engine.ActionResult{Index: i, Outcome: engine.OutcomePending}
@@ -253,13 +255,23 @@ func (r *runner) chain(ctx context.Context, c *chain) {
 			res.Outcome, res.Error = engine.OutcomeSkipped, blocked
 			r.finish(a, res, nil)
 			continue
+		case noDelete != "" && a.Op == engine.OpDelete:
+			res.Outcome, res.Error = engine.OutcomeSkipped, noDelete
+			r.finish(a, res, nil)
+			continue
 		case ref == "" && a.Op != engine.OpCreate && a.Op != engine.OpCorrelate && a.Key.Kind != engine.KindCustom:
 			res.Outcome, res.Error = engine.OutcomeSkipped, "the person has no account in the target to do it on"
 			r.finish(a, res, nil)
 			continue
 		}
+		if dryNew {
+			res.Outcome, res.At = engine.OutcomeDone, r.o.Now()
+			res.Error = "not checked: the account is made by the create before it"
+			r.finish(a, res, nil)
+			continue
+		}
 		newRef, note, err := r.apply(ctx, a, ref, &res)
-		if err != nil && ctx.Err() != nil && engine.IsTransient(err) {
+		if err != nil && ctx.Err() != nil && (engine.IsTransient(err) || engine.IsCode(err, engine.Canceled)) {
 			return // cancelled mid-call: it stays pending for the next run
 		}
 		res.At = r.o.Now()
@@ -269,7 +281,7 @@ func (r *runner) chain(ctx context.Context, c *chain) {
 			case engine.OpCreate, engine.OpCorrelate:
 				blocked = fmt.Sprintf("the account could not be made: %v", err)
 			case engine.OpRevoke, engine.OpDisable:
-				blocked = fmt.Sprintf("%s %s failed first", a.Op, a.Key)
+				noDelete = fmt.Sprintf("not deleted: %s %s failed first", a.Op, a.Key)
 			}
 			r.finish(a, res, nil)
 			continue
@@ -277,6 +289,7 @@ func (r *runner) chain(ctx context.Context, c *chain) {
 		if newRef != "" {
 			ref = newRef
 		}
+		dryNew = r.o.Run.DryRun && a.Op == engine.OpCreate
 		res.Outcome, res.Ref, res.Error = engine.OutcomeDone, ref, note
 		var changes []engine.LedgerChange
 		if !r.o.Run.DryRun {
@@ -290,10 +303,12 @@ func (r *runner) chain(ctx context.Context, c *chain) {
 // entry (for actions sent to the target).
 func (r *runner) finish(a *engine.Action, res engine.ActionResult, changes []engine.LedgerChange) {
 	var audit *engine.AuditEntry
-	if res.Outcome == engine.OutcomeDone || res.Outcome == engine.OutcomeFailed {
+	// the audit log records what was written (or tried): a dry run wrote
+	// nothing
+	if !r.o.Run.DryRun && (res.Outcome == engine.OutcomeDone || res.Outcome == engine.OutcomeFailed) {
 		audit = &engine.AuditEntry{
 			At: res.At, Run: r.o.Run.ID, Person: a.Person, PersonName: a.PersonName, Target: a.Key.Target,
-			Op: a.Op, Key: a.Key, Ref: res.Ref, Changes: a.Changes, Outcome: res.Outcome, Error: res.Error, DryRun: r.o.Run.DryRun,
+			Op: a.Op, Key: a.Key, Ref: res.Ref, Changes: a.Changes, Outcome: res.Outcome, Error: res.Error,
 		}
 		if audit.Ref == "" {
 			audit.Ref = a.Ref
