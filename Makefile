@@ -38,6 +38,7 @@ unit:
 # Tests against real services, each started on loopback and stopped by PID.
 integration:
 	scripts/with-keyring.sh $(GO) test -tags integration -count=1 ./app/keychain/
+	scripts/with-slapd.sh $(GO) test -tags integration -count=1 ./connectors/ldap/...
 
 # The real binary in a real window under Xvfb.
 gui-smoke: build

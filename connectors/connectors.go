@@ -6,6 +6,7 @@ package connectors
 import (
 	"provisio/connectors/csv"
 	"provisio/connectors/file"
+	"provisio/connectors/ldap"
 	"provisio/engine"
 )
 
@@ -26,7 +27,7 @@ func Source(kind string) (engine.SourceKind, bool) {
 
 // Targets returns the target connector kinds.
 func Targets() []engine.TargetKind {
-	return []engine.TargetKind{file.Kind()}
+	return []engine.TargetKind{file.Kind(), ldap.Kind()}
 }
 
 // Target returns the target connector kind with the given name.

@@ -25,6 +25,7 @@ func TestEveryTargetKindIsCompleteAndFoundByName(t *testing.T) {
 		assert.Equal(t, k.Kind, got.Kind)
 	}
 	assert.True(t, seen["file"], "the file target is listed")
+	assert.True(t, seen["ldap"], "the LDAP target is listed")
 	_, ok := Target("no-such-kind")
 	assert.False(t, ok)
 }

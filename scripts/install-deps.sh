@@ -10,7 +10,7 @@ set -euo pipefail
 build=(gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev
        libxinerama-dev libxi-dev libxxf86vm-dev)
 display=(xvfb xauth imagemagick xdotool)
-services=(dbus dbus-x11 gnome-keyring libsecret-tools)
+services=(dbus dbus-x11 gnome-keyring libsecret-tools slapd ldap-utils)
 # The Samba AD domain controller of scripts/with-samba-ad.sh. Not the
 # samba-ad-dc metapackage: the winbind it pulls in is not needed (the script
 # runs Samba without winbindd), nor are krb5-user or smbclient.
@@ -35,5 +35,12 @@ echo "installing missing packages: ${missing[*]}"
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
 export DEBIAN_FRONTEND=noninteractive
+# slapd's own configuration and service are never used: scripts/with-slapd.sh
+# starts a private slapd from a configuration it generates. Telling debconf
+# to skip the configuration keeps the package from asking for a domain and
+# an administrator password, and from making a database under /var/lib/ldap.
+if printf '%s\n' "${missing[@]}" | grep -qx slapd; then
+  echo "slapd slapd/no_configuration boolean true" | $sudo debconf-set-selections
+fi
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
