@@ -5,8 +5,6 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"runtime"
-	"sync"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -215,33 +213,10 @@ func readPlan(ctx context.Context, b *bolt.Bucket, e *engine.Evaluation) error {
 // goroutines as there are processors: every chunk decodes on its own, and
 // a million actions take twice as long on one core.
 func decodeActionChunks(ctx context.Context, table []string, sec planSection, out []engine.Action) error {
-	errs := make([]error, len(sec.values))
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(sec.values)) {
-		wg.Go(func() {
-			d := &planDecoder{table: table}
-			for i := range next {
-				if errs[i] = engine.CheckCanceled(ctx); errs[i] != nil {
-					continue
-				}
-				if err := d.decodeActions(sec.values[i], out[sec.starts[i]:sec.starts[i+1]]); err != nil {
-					errs[i] = fmt.Errorf("chunk %d: %w", i, err)
-				}
-			}
-		})
-	}
-	for i := range sec.values {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
+	return inParallel(ctx, len(sec.values), func() func(i int) error {
+		d := &planDecoder{table: table}
+		return func(i int) error { return d.decodeActions(sec.values[i], out[sec.starts[i]:sec.starts[i+1]]) }
+	})
 }
 
 // planSection is the chunks of one section of a plan and where each one's

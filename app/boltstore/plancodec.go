@@ -27,9 +27,10 @@ import (
 // uvarints; a string is its length and its bytes.
 //
 // The string table interns the strings that repeat across persons: target
-// keys, entitlement names, unknown kinds, rule ids and names, the why of a
-// reason, skip statuses and note messages. Index 0 is the empty string and
-// is not stored; the table's chunks list the others in index order.
+// keys, entitlement names, unknown kinds, operations, attribute names, rule
+// ids and names, the why of a reason, skip statuses and note messages.
+// Index 0 is the empty string and is not stored; the table's chunks list
+// the others in index order.
 //
 // Records refer to the record before them in the same chunk, and the
 // first record of a chunk to nothing, so that every chunk decodes on its
@@ -38,10 +39,15 @@ import (
 //	action   flags byte: bit 0 grant; bit 1 same person (id and name) as
 //	         the previous action; bit 2 same reasons as the previous
 //	         action; bits 3-5 the kind (kindCodes; kindOther: its string
-//	         index follows the name)
+//	         index follows the name); bit 6 an operation and a reference
+//	         follow the kind; bit 7 attribute changes follow them
 //	         unless same person: person id front-coded against the
 //	         previous person id, then the person's name
 //	         target index, name index, [kind index]
+//	         [operation index, reference front-coded against the previous
+//	         reference]
+//	         [changes: a count, then per change its attribute index, its
+//	         old and its new value]
 //	         unless same reasons: count, then per reason its rule, rule
 //	         name and why indexes and its contracts: a count, then each id
 //	         front-coded against the previous contract id
@@ -50,7 +56,10 @@ import (
 //
 // Front coding writes how many leading bytes a string shares with the one
 // before and then the rest: "hr:100124" after "hr:100123" takes three bytes.
-const planFormat = 1
+//
+// Format 1 had no operations, references and changes (bits 6 and 7 were
+// never set); format 2 plans decode the same way, so both are read.
+const planFormat = 2
 
 // chunkTarget is the size at which a chunk is closed.
 const chunkTarget = 1<<20 - 32<<10
@@ -71,6 +80,8 @@ const (
 	kindShift       = 3
 	kindMask        = 7
 	kindOther       = 7
+	flagOpRef       = 1 << 6
+	flagChanges     = 1 << 7
 )
 
 var kindCodes = map[engine.EntitlementKind]byte{
@@ -184,6 +195,12 @@ func (enc *planEncoder) appendAction(b []byte, a, prev *engine.Action, c *chunke
 	if !known {
 		kind = kindOther
 	}
+	if a.Op != "" || a.Ref != "" {
+		flags |= flagOpRef
+	}
+	if len(a.Changes) > 0 {
+		flags |= flagChanges
+	}
 	b = append(b, flags|kind<<kindShift)
 	if !samePerson {
 		b = c.appendPerson(b, a.Person)
@@ -193,6 +210,19 @@ func (enc *planEncoder) appendAction(b []byte, a, prev *engine.Action, c *chunke
 	b = binary.AppendUvarint(b, enc.intern(a.Key.Name))
 	if !known {
 		b = binary.AppendUvarint(b, enc.intern(string(a.Key.Kind)))
+	}
+	if flags&flagOpRef != 0 {
+		b = binary.AppendUvarint(b, enc.intern(string(a.Op)))
+		b = appendFront(b, c.ref, a.Ref)
+		c.ref = a.Ref
+	}
+	if flags&flagChanges != 0 {
+		b = binary.AppendUvarint(b, uint64(len(a.Changes)))
+		for _, ch := range a.Changes {
+			b = binary.AppendUvarint(b, enc.intern(ch.Attribute))
+			b = appendString(b, ch.Old)
+			b = appendString(b, ch.New)
+		}
 	}
 	if sameReasons {
 		return b
@@ -226,7 +256,7 @@ type chunker struct {
 	buf     []byte
 	count   uint32
 
-	person, contract string
+	person, contract, ref string
 }
 
 // next starts a record, closing the chunk first when it is full; it
@@ -240,7 +270,7 @@ func (c *chunker) next() bool {
 		// room for a whole chunk: growing by doubling would allocate
 		// twice what the plan takes
 		c.buf = make([]byte, 4, chunkTarget+64<<10)
-		c.person, c.contract = "", ""
+		c.person, c.contract, c.ref = "", "", ""
 	}
 	c.count++
 	return first
@@ -395,8 +425,8 @@ func decodePlanHeader(v []byte) (planHeader, error) {
 	if len(v) == 0 {
 		return h, fmt.Errorf("the plan has no header")
 	}
-	if v[0] != planFormat {
-		return h, fmt.Errorf("the plan is in format %d; this Provisio reads format %d", v[0], planFormat)
+	if v[0] < 1 || v[0] > planFormat {
+		return h, fmt.Errorf("the plan is in format %d; this Provisio reads formats 1 to %d", v[0], planFormat)
 	}
 	r := &planReader{b: v[1:]}
 	for _, p := range []*int{&h.strings, &h.actions, &h.skipped, &h.notes} {
@@ -418,6 +448,7 @@ type planDecoder struct {
 	table     []string
 	reasons   []engine.Reason
 	contracts []string
+	changes   []engine.AttributeChange
 }
 
 func (d *planDecoder) newReasons(n int) []engine.Reason {
@@ -430,6 +461,18 @@ func (d *planDecoder) newReasons(n int) []engine.Reason {
 	k := len(d.reasons)
 	d.reasons = d.reasons[:k+n]
 	return d.reasons[k : k+n : k+n]
+}
+
+func (d *planDecoder) newChanges(n int) []engine.AttributeChange {
+	if n > 256 {
+		return make([]engine.AttributeChange, n)
+	}
+	if cap(d.changes)-len(d.changes) < n {
+		d.changes = make([]engine.AttributeChange, 0, 4096)
+	}
+	k := len(d.changes)
+	d.changes = d.changes[:k+n]
+	return d.changes[k : k+n : k+n]
 }
 
 func (d *planDecoder) newContracts(n int) []string {
@@ -466,7 +509,7 @@ func (d *planDecoder) decodeActions(v []byte, out []engine.Action) error {
 	if n != len(out) {
 		return fmt.Errorf("the chunk holds %d actions, not %d", n, len(out))
 	}
-	var person, contract string
+	var person, contract, ref string
 	for i := range n {
 		a := &out[i]
 		flags := r.byte()
@@ -491,6 +534,22 @@ func (d *planDecoder) decodeActions(v []byte, out []engine.Action) error {
 			a.Key.Kind = kindsByCode[k]
 		} else {
 			r.fail("unknown kind code %d", k)
+		}
+		if flags&flagOpRef != 0 {
+			a.Op = engine.ActionOp(r.interned(d.table))
+			ref = r.front(ref)
+			a.Ref = ref
+		}
+		if flags&flagChanges != 0 {
+			if nc := r.count(); nc > 0 {
+				a.Changes = d.newChanges(nc)
+				for j := range a.Changes {
+					ch := &a.Changes[j]
+					ch.Attribute = r.interned(d.table)
+					ch.Old = r.string()
+					ch.New = r.string()
+				}
+			}
 		}
 		if flags&flagSameReasons != 0 {
 			a.Reasons = d.copyReasons(out[i-1].Reasons)

@@ -70,8 +70,9 @@ func (s *Store) SaveRule(ctx context.Context, r *engine.Rule) error {
 
 // DeleteRule removes a rule. With keepGrants, every ledger entry the rule
 // granted forgets it, and an entry no other rule granted becomes unmanaged,
-// so evaluation keeps it; without, the next evaluation revokes what only
-// this rule granted.
+// so evaluation keeps it (a change to the ledger, which counts a new ledger
+// version); without, the next evaluation revokes what only this rule
+// granted.
 func (s *Store) DeleteRule(ctx context.Context, id string, keepGrants bool) error {
 	return s.update(ctx, func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketRules)
@@ -82,8 +83,14 @@ func (s *Store) DeleteRule(ctx context.Context, id string, keepGrants bool) erro
 			return err
 		}
 		if keepGrants {
-			if err := forgetRule(tx.Bucket(bucketLedger), id); err != nil {
+			changed, err := forgetRule(tx.Bucket(bucketLedger), id)
+			if err != nil {
 				return err
+			}
+			if changed {
+				if err := bumpCounter(tx, keyLedgerVersion, "ledger"); err != nil {
+					return err
+				}
 			}
 		}
 		return bumpRulesVersion(tx)
@@ -175,30 +182,35 @@ func (s *Store) RulesVersion(ctx context.Context) (uint64, error) {
 	var v uint64
 	err := s.view(func(tx *bolt.Tx) error {
 		var err error
-		v, err = rulesVersion(tx)
+		v, err = counter(tx, keyRulesVersion, "rules")
 		return err
 	})
 	return v, err
 }
 
-func rulesVersion(tx *bolt.Tx) (uint64, error) {
-	raw := tx.Bucket(bucketMeta).Get(keyRulesVersion)
+func bumpRulesVersion(tx *bolt.Tx) error { return bumpCounter(tx, keyRulesVersion, "rules") }
+
+// counter reads a version counter of the meta bucket; what names it in
+// errors.
+func counter(tx *bolt.Tx, key []byte, what string) (uint64, error) {
+	raw := tx.Bucket(bucketMeta).Get(key)
 	switch len(raw) {
 	case 0:
 		return 0, nil
 	case 8:
 		return binary.BigEndian.Uint64(raw), nil
 	default:
-		return 0, engine.Errorf(engine.Internal, "the rules version in the workspace store is corrupt (%d bytes)", len(raw))
+		return 0, engine.Errorf(engine.Internal, "the %s version in the workspace store is corrupt (%d bytes)", what, len(raw))
 	}
 }
 
-func bumpRulesVersion(tx *bolt.Tx) error {
-	v, err := rulesVersion(tx)
+// bumpCounter counts one more version.
+func bumpCounter(tx *bolt.Tx, key []byte, what string) error {
+	v, err := counter(tx, key, what)
 	if err != nil {
 		return err
 	}
-	return tx.Bucket(bucketMeta).Put(keyRulesVersion, u64(v+1))
+	return tx.Bucket(bucketMeta).Put(key, u64(v+1))
 }
 
 // newRuleID returns an unused id from the rules bucket's sequence; ids an

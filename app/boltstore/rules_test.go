@@ -17,14 +17,18 @@ import (
 
 // openVersion1 opens the store of dir as version 1 of this package left
 // it: only the first migration has run.
-func openVersion1(t *testing.T, dir string) *Store {
+func openVersion1(t *testing.T, dir string) *Store { return openVersion(t, dir, 1) }
+
+// openVersion opens the store of dir as version v of this package left
+// it: only the first v migrations have run.
+func openVersion(t *testing.T, dir string, v int) *Store {
 	t.Helper()
 	path := filepath.Join(dir, FileName)
 	db, err := bolt.Open(path, 0o600, nil)
 	require.NoError(t, err)
 	s := &Store{db: db, path: path}
-	require.NoError(t, s.migrate(migrations[:1]))
-	require.Equal(t, 1, storedVersion(t, s))
+	require.NoError(t, s.migrate(migrations[:v]))
+	require.Equal(t, v, storedVersion(t, s))
 	return s
 }
 
@@ -46,9 +50,9 @@ func TestOpenUpgradesAVersion1Workspace(t *testing.T) {
 
 	s := newStoreIn(t, dir)
 	require.Equal(t, SchemaVersion, storedVersion(t, s))
-	require.Equal(t, 2, SchemaVersion)
+	require.Equal(t, 3, SchemaVersion)
 	require.NoError(t, s.db.View(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketRules, bucketLedger, bucketEvaluations, bucketEvaluationPlans} {
+		for _, b := range [][]byte{bucketRules, bucketLedger, bucketEvaluations, bucketEvaluationPlans, bucketRuns, bucketRunResults, bucketAudit, bucketAuditMarks, bucketTargetAccounts} {
 			assert.NotNil(t, tx.Bucket(b), "bucket %s", b)
 		}
 		return nil

@@ -1,6 +1,6 @@
 // Package boltstore keeps a Provisio workspace in one bbolt file: its
-// configuration, imports, snapshots, business rules, ledger and
-// evaluations.
+// configuration, imports, snapshots, business rules, ledger, evaluations,
+// enforcement runs, audit log and what target systems hold.
 //
 // Person records are appended to a record log and never rewritten; a
 // snapshot's index maps person ids to records. Most snapshots store only
@@ -33,7 +33,7 @@ const FileName = "provisio.db"
 
 // SchemaVersion is the layout this package writes. Open migrates older
 // files and refuses newer ones.
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 var (
 	bucketMeta         = []byte("meta")
@@ -49,12 +49,24 @@ var (
 	bucketLedger          = []byte("ledger")
 	bucketEvaluations     = []byte("evaluations")
 	bucketEvaluationPlans = []byte("evaluation-plans")
+	// version 3
+	bucketRuns           = []byte("runs")
+	bucketRunResults     = []byte("run-results")
+	bucketAudit          = []byte("audit")
+	bucketAuditMarks     = []byte("audit-marks")
+	bucketTargetAccounts = []byte("target-accounts")
 
 	keySchema      = []byte("schema")
 	keyConfig      = []byte("config")
 	keyDepartments = []byte("\x00departments")
 	// keyRulesVersion, in the meta bucket, counts the changes to the rules.
 	keyRulesVersion = []byte("rules-version")
+	// keyLedgerVersion, in the meta bucket, counts the changes to the
+	// ledger.
+	keyLedgerVersion = []byte("ledger-version")
+	// keyAuditHead, in the meta bucket, describes the audit log's last
+	// entry (see audit.go).
+	keyAuditHead = []byte("audit-head")
 )
 
 // Store is an engine.Store on bbolt.
@@ -137,10 +149,18 @@ type migration struct {
 
 // migrations lists every layout change in order; version 1 creates the
 // buckets of a new workspace, version 2 adds business rules, the ledger and
-// evaluations.
+// evaluations, version 3 adds enforcement runs and their results, the
+// audit log and target accounts, and rewrites the ledger's JSON entries in
+// binary.
 var migrations = []migration{
 	{To: 1, Apply: createBuckets(bucketConfig, bucketRecords, bucketImports, bucketImportErrors, bucketSnapshots, bucketIndex, bucketPending)},
 	{To: 2, Apply: createBuckets(bucketRules, bucketLedger, bucketEvaluations, bucketEvaluationPlans)},
+	{To: 3, Apply: func(tx *bolt.Tx) error {
+		if err := createBuckets(bucketRuns, bucketRunResults, bucketAudit, bucketAuditMarks, bucketTargetAccounts)(tx); err != nil {
+			return err
+		}
+		return migrateLedgerToBinary(tx)
+	}},
 }
 
 func createBuckets(names ...[]byte) func(tx *bolt.Tx) error {

@@ -11,19 +11,22 @@ import (
 )
 
 // newEvaluation returns an evaluation of persons persons with a varied
-// plan: grants and revokes of every kind, reasons with several rules and
+// plan: grants and revokes of every kind with their operations, account
+// references and attribute changes, reasons with several rules and
 // contracts, revokes that say why, unicode names, skipped persons and
-// notes. Empty lists are nil, as stores return them.
+// notes, and an action without an operation (as plans made before
+// operations had). Empty lists are nil, as stores return them.
 func newEvaluation(h *harness, persons int) *engine.Evaluation {
 	e := &engine.Evaluation{EvaluationInfo: engine.EvaluationInfo{
-		CreatedAt:    h.now(),
-		AsOf:         engine.NewDate(2026, time.March, 2),
-		Snapshot:     3,
-		RulesVersion: 17,
-		Persons:      persons + 2,
-		Evaluated:    persons,
-		Blocked:      1,
-		Excluded:     1,
+		CreatedAt:     h.now(),
+		AsOf:          engine.NewDate(2026, time.March, 2),
+		Snapshot:      3,
+		RulesVersion:  17,
+		LedgerVersion: 42,
+		Persons:       persons + 2,
+		Evaluated:     persons,
+		Blocked:       1,
+		Excluded:      1,
 		Summary: []engine.SummaryRow{
 			{Target: "ad", Kind: engine.KindAccount, Grants: 2, Revokes: 1},
 			{Target: "ad", Kind: engine.KindPermission, Grants: 7},
@@ -37,35 +40,48 @@ func newEvaluation(h *harness, persons int) *engine.Evaluation {
 		name := names[i%len(names)]
 		contract := fmt.Sprintf("%d-1", 100000+i)
 		sales := engine.Reason{Rule: "r1", RuleName: "Sales staff", Contracts: []string{contract}}
+		dn := fmt.Sprintf("CN=%s %d,OU=Staff,DC=example,DC=org", name, i)
 		switch i % 4 {
 		case 0: // a joiner: account, access and groups from one rule
-			for _, k := range []engine.EntitlementKey{
-				{Target: "ad", Kind: engine.KindAccount},
-				{Target: "ad", Kind: engine.KindAccess},
-				{Target: "ad", Kind: engine.KindPermission, Name: "GRP-DEPT-ICT-01"},
+			login := fmt.Sprintf("user%d", 100000+i)
+			for _, a := range []engine.Action{
+				{Key: engine.EntitlementKey{Target: "ad", Kind: engine.KindAccount}, Op: engine.OpCreate, Changes: []engine.AttributeChange{
+					{Attribute: "sAMAccountName", New: login},
+					{Attribute: "mail", New: login + "@example.org"},
+					{Attribute: "displayName", New: name},
+				}},
+				{Key: engine.EntitlementKey{Target: "ad", Kind: engine.KindAccess}, Op: engine.OpEnable},
+				{Key: engine.EntitlementKey{Target: "ad", Kind: engine.KindPermission, Name: "GRP-DEPT-ICT-01"}, Op: engine.OpGrant},
 			} {
-				e.Actions = append(e.Actions, engine.Action{Person: id, PersonName: name, Key: k, Grant: true, Reasons: []engine.Reason{sales}})
+				a.Person, a.PersonName, a.Grant, a.Reasons = id, name, true, []engine.Reason{sales}
+				e.Actions = append(e.Actions, a)
 			}
-			e.Actions = append(e.Actions, engine.Action{Person: id, PersonName: name, Grant: true,
+			e.Actions = append(e.Actions, engine.Action{Person: id, PersonName: name, Grant: true, Op: engine.OpGrant, Ref: "u-" + login,
 				Key: engine.EntitlementKey{Target: "google", Kind: engine.KindPermission, Name: "sales@example.org"},
 				Reasons: []engine.Reason{
 					{Rule: "r1", RuleName: "Sales staff", Contracts: []string{contract, fmt.Sprintf("%d-2", 100000+i)}},
 					{Rule: "r10", RuleName: "Everyone — ünïcode", Contracts: []string{contract}},
 				}})
-		case 1: // a mover: one group for another
+		case 1: // a mover: new attributes, one group for another
 			e.Actions = append(e.Actions,
-				engine.Action{Person: id, PersonName: name, Grant: true, Key: engine.EntitlementKey{Target: "ad", Kind: engine.KindPermission, Name: "GRP-DEPT-OPS-02"},
+				engine.Action{Person: id, PersonName: name, Grant: true, Op: engine.OpUpdate, Ref: dn, Key: engine.EntitlementKey{Target: "ad", Kind: engine.KindAccount},
+					Changes: []engine.AttributeChange{
+						{Attribute: "department", Old: "ICT", New: "Operations — Zürich"},
+						{Attribute: "title", Old: "Advisor"},
+					},
+					Reasons: []engine.Reason{sales}},
+				engine.Action{Person: id, PersonName: name, Grant: true, Op: engine.OpGrant, Ref: dn, Key: engine.EntitlementKey{Target: "ad", Kind: engine.KindPermission, Name: "GRP-DEPT-OPS-02"},
 					Reasons: []engine.Reason{{Rule: "r2", RuleName: "Department groups", Contracts: []string{contract}}}},
-				engine.Action{Person: id, PersonName: name, Key: engine.EntitlementKey{Target: "ad", Kind: engine.KindPermission, Name: "GRP-DEPT-ICT-01"},
+				engine.Action{Person: id, PersonName: name, Op: engine.OpRevoke, Ref: dn, Key: engine.EntitlementKey{Target: "ad", Kind: engine.KindPermission, Name: "GRP-DEPT-ICT-01"},
 					Reasons: []engine.Reason{{Rule: "r2", RuleName: "Department groups", Why: "no contract meets the contract conditions any more"}}},
 			)
 		case 2: // a leaver
-			for _, k := range []engine.EntitlementKey{
-				{Target: "ad", Kind: engine.KindAccess},
-				{Target: "google", Kind: engine.KindCustom, Name: "licence: business-starter"},
-			} {
-				e.Actions = append(e.Actions, engine.Action{Person: id, PersonName: name, Key: k, Reasons: []engine.Reason{{Why: "the person left"}}})
-			}
+			e.Actions = append(e.Actions,
+				engine.Action{Person: id, PersonName: name, Op: engine.OpDisable, Ref: dn, Key: engine.EntitlementKey{Target: "ad", Kind: engine.KindAccess},
+					Changes: []engine.AttributeChange{{Attribute: "description", New: "left on 2026-03-01"}}, Reasons: []engine.Reason{{Why: "the person left"}}},
+				engine.Action{Person: id, PersonName: name, Op: engine.OpRevoke, Key: engine.EntitlementKey{Target: "google", Kind: engine.KindCustom, Name: "licence: business-starter"},
+					Reasons: []engine.Reason{{Why: "the person left"}}},
+			)
 		case 3: // a kind this store has not seen and an action without reasons
 			e.Actions = append(e.Actions,
 				engine.Action{Person: id, PersonName: "", Grant: true, Key: engine.EntitlementKey{Target: "erp", Kind: "role", Name: "Approver"}},

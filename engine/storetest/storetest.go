@@ -39,11 +39,12 @@ func WithCheck(check func(t *testing.T, s engine.Store)) Option {
 	return func(o *options) { o.checks = append(o.checks, check) }
 }
 
-// WithLedger lets the suite put entries into a store's ledger, which
-// engine.Store only reads (enforcement writes it through the store's own
-// API), so that it can test how deleting a rule changes the ledger. write
-// adds or replaces entries by person and entitlement and reports problems
-// through t. Without it those cases are skipped.
+// WithLedger lets the suite put entries into a store's ledger directly,
+// as the store's own API does besides RecordResults, so that it can test
+// how deleting a rule changes the ledger (and that such a write counts a
+// ledger version). write adds or replaces entries by person and
+// entitlement and reports problems through t. Without it those cases are
+// skipped.
 func WithLedger(write func(t *testing.T, s engine.Store, entries []engine.LedgerEntry)) Option {
 	return func(o *options) { o.writeLedger = write }
 }
@@ -107,4 +108,15 @@ var cases = []struct {
 	{"EvaluationsListNewestFirst", testListEvaluations},
 	{"OldEvaluationsLoseTheirPlansNotTheirFigures", testEvaluationPruning},
 	{"MissingEvaluationsAreNotFound", testEvaluationNotFound},
+
+	{"RunsRoundTripWithTheirResults", testRunsRoundTrip},
+	{"RecordResultsReplacesResultsByIndex", testRecordResults},
+	{"RecordResultsRefusesUnknownRunsAndActions", testRecordResultsRefusals},
+	{"AFailedRecordResultsChangesNothing", testFailedRecordResultsChangesNothing},
+	{"LedgerChangesSetAndDeleteEntries", testLedgerChanges},
+	{"LedgerVersionCountsEveryChange", testLedgerVersion},
+	{"AuditEntriesAreNumberedAndChained", testAuditChain},
+	{"AuditFiltersSelectNewestFirst", testAuditFilters},
+	{"ConcurrentRecordResultsMakeOneChain", testConcurrentRecordResults},
+	{"TargetAccountsRoundTripPerTarget", testTargetAccounts},
 }
