@@ -140,3 +140,16 @@ func (t ActionThreshold) Check(n, accounts int) (string, bool) {
 	}
 	return "", false
 }
+
+// Sensitive reports whether an attribute name looks like it holds a
+// password or another secret: such attributes are never mapped, planned,
+// kept in the ledger or audited.
+func Sensitive(attribute string) bool {
+	a := strings.ToLower(attribute)
+	for _, w := range []string{"password", "passwd", "pwd", "secret", "token", "privatekey"} {
+		if strings.Contains(a, w) {
+			return true
+		}
+	}
+	return false
+}

@@ -31,11 +31,23 @@ type Ledger struct {
 	Entries []LedgerEntry
 }
 
-// ByPerson groups the entries by person id.
+// ByPerson groups the entries by person id. Entries that are already
+// grouped (as stores load them) are not copied: each person's slice is a
+// part of Entries, capped so that appending to it copies.
 func (l *Ledger) ByPerson() map[string][]LedgerEntry {
 	m := make(map[string][]LedgerEntry)
-	for _, e := range l.Entries {
-		m[e.Person] = append(m[e.Person], e)
+	for lo := 0; lo < len(l.Entries); {
+		person := l.Entries[lo].Person
+		hi := lo + 1
+		for hi < len(l.Entries) && l.Entries[hi].Person == person {
+			hi++
+		}
+		if prev, seen := m[person]; seen {
+			m[person] = append(prev, l.Entries[lo:hi]...) // not grouped: copy
+		} else {
+			m[person] = l.Entries[lo:hi:hi]
+		}
+		lo = hi
 	}
 	return m
 }

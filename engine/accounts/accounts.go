@@ -148,6 +148,10 @@ func Compile(t *engine.TargetSystem, env *rules.Env, identity []string, targets 
 			return nil, engine.Errorf(engine.Invalid, "the account mapping of %s: %s is mapped twice (rows %d and %d); keep one row", m.name, attr, j+1, i+1)
 		}
 		rows[strings.ToLower(attr)] = i
+		if engine.Sensitive(attr) {
+			// plans, the ledger and the audit log show what mappings write
+			return nil, engine.Errorf(engine.Invalid, "the account mapping of %s, row %d: %s looks like a password or secret; mappings write values everyone with the workspace can read, so passwords are left to the connector", m.name, i+1, attr)
+		}
 		for _, s := range slices.Sorted(maps.Keys(row.Stages)) {
 			if !slices.Contains(engine.Stages, s) {
 				return nil, engine.Errorf(engine.Invalid, "the account mapping of %s, %s: there is no stage %q; the stages are %s", m.name, attr, s, stageList())

@@ -234,8 +234,8 @@ func (r *runner) chain(ctx context.Context, c *chain) {
 	accountKey := engine.EntitlementKey{Target: c.target, Kind: engine.KindAccount}
 	acct, hasAcct := r.o.Ledger(c.person, accountKey)
 	ref := acct.Reference
-	blocked := ""  // why later actions cannot run: the account could not be made
-	noDelete := "" // why the account is not deleted: something before it failed
+	blocked := ""   // why later actions cannot run: the account could not be made
+	noDelete := ""  // why the account is not deleted: something before it failed
 	dryNew := false // a dry run "made" the account: it is not there to check against
 	for _, i := range c.actions {
 		a := &r.o.Plan.Actions[i]

@@ -49,7 +49,9 @@ func key(kind engine.EntitlementKind, name string) engine.EntitlementKey {
 	return engine.EntitlementKey{Target: "dir", Kind: kind, Name: name}
 }
 
-func reason(rule string) []engine.Reason { return []engine.Reason{{Rule: rule, RuleName: "Rule " + rule}} }
+func reason(rule string) []engine.Reason {
+	return []engine.Reason{{Rule: rule, RuleName: "Rule " + rule}}
+}
 
 // joiner is the plan of a new person: an account, access and a group.
 func joiner(id, name string) []engine.Action {
