@@ -6,11 +6,113 @@ import (
 	"strconv"
 	"strings"
 
+	"provisio/connectors"
 	"provisio/engine"
+	"provisio/engine/accounts"
+	"provisio/engine/rules"
 )
 
-// TargetKinds are the kinds of target systems that can be added.
-var TargetKinds = []engine.Choice{{Value: engine.TargetManual, Label: "Permissions entered by hand"}}
+// TargetKinds are the kinds of target systems that can be added: those
+// Provisio writes to through a connector, and one changed by hand.
+var TargetKinds = targetKinds()
+
+func targetKinds() []engine.Choice {
+	var out []engine.Choice
+	for _, k := range connectors.Targets() {
+		out = append(out, engine.Choice{Value: k.Kind, Label: k.Label})
+	}
+	return append(out, engine.Choice{Value: engine.TargetManual, Label: "Permissions entered by hand (nothing is written)"})
+}
+
+// TargetKind returns a connector kind's description (its settings, for
+// forms); false for the manual kind.
+func TargetKind(kind string) (engine.TargetKind, bool) { return connectors.Target(kind) }
+
+// MappingPreview is what an account mapping makes for one person in one
+// stage.
+type MappingPreview struct {
+	Person     PersonSummary     `json:"person"`
+	Stage      engine.Stage      `json:"stage"`
+	Attributes engine.Attributes `json:"attributes"`
+	// Error says what went wrong for the attributes that have no value.
+	Error string `json:"error,omitempty"`
+}
+
+// PreviewAccount works out a target's account attributes for a person in a
+// stage, with the target as edited (not saved): the in-conditions
+// contracts are those of the rules that give the person an account there
+// today, and other targets' attributes come from the ledger.
+func (a *App) PreviewAccount(ctx context.Context, t *engine.TargetSystem, person string, stage engine.Stage) (*MappingPreview, error) {
+	env, set, _, err := a.compileRules(ctx, EvaluateOptions{})
+	if err != nil {
+		return nil, err
+	}
+	var identity []string
+	if kind, ok := connectors.Target(t.Kind); ok {
+		identity = kind.IdentityFor(t.Settings)
+	}
+	var keys []string
+	for _, x := range env.Targets {
+		keys = append(keys, x.Key)
+	}
+	if !slices.Contains(keys, t.Key) {
+		keys = append(keys, t.Key)
+	}
+	m, err := accounts.Compile(t, env, identity, keys)
+	if err != nil {
+		return nil, err
+	}
+	pop, _, err := a.population(ctx, env, 0)
+	if err != nil {
+		return nil, err
+	}
+	detail, err := a.Person(ctx, person)
+	if err != nil {
+		return nil, err
+	}
+	i, ok := pop.Find(detail.Person.ID)
+	if !ok {
+		return nil, engine.Errorf(engine.NotFound, "there is no person %q in the latest snapshot", person)
+	}
+	var s rules.Subject
+	pop.Subject(i, &s)
+	in := &accounts.Input{Subject: &s, Accounts: map[string]engine.Attributes{}}
+	for _, e := range wantedBy(set, pop, i, nil) {
+		if e.Key.Target != t.Key || e.Key.Kind != engine.KindAccount {
+			continue
+		}
+		for _, r := range e.Rules {
+			for _, c := range r.Contracts {
+				for k := range s.Person.Contracts {
+					if engine.ContractKey(s.Person, k) == c && !slices.Contains(in.InConditions, k) {
+						in.InConditions = append(in.InConditions, k)
+					}
+				}
+			}
+		}
+	}
+	ledger, err := a.store.LoadLedger(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, le := range ledger.Entries {
+		if le.Person == detail.Person.ID && le.Key.Kind == engine.KindAccount && le.Key.Target != t.Key {
+			in.Accounts[le.Key.Target] = le.Attributes
+		}
+	}
+	out := &MappingPreview{Stage: stage}
+	if list, err := a.Persons(ctx); err == nil {
+		if p, ok := list.Find(detail.Person.ID); ok {
+			out.Person = *p
+		}
+	}
+	values, err := m.NewSession().Values(stage, in)
+	out.Attributes = values
+	if err != nil {
+		out.Error = err.Error()
+	}
+	return out, nil
+}
 
 // SaveTargetSystem adds a target system (with a key made from its name when
 // it has none), or replaces the one with the key originalKey, and returns
