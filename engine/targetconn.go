@@ -98,6 +98,16 @@ type TargetConnector interface {
 	Close() error
 }
 
+// BatchGranter is a TargetConnector that grants (and revokes) a
+// permission to many accounts in one call, as a directory adds many
+// members to a group in one change. Enforcement uses it where a connector
+// has it. errs holds one error (or nil) per ref; err is for the whole call
+// (a transient err is retried whole: the calls are idempotent).
+type BatchGranter interface {
+	GrantAll(ctx context.Context, permission string, refs []string) (errs []error, err error)
+	RevokeAll(ctx context.Context, permission string, refs []string) (errs []error, err error)
+}
+
 // TargetOptions change how a target connector behaves.
 type TargetOptions struct {
 	// DryRun checks every call and writes nothing.

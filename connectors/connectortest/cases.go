@@ -191,6 +191,46 @@ func testGrantRevoke(e *env) {
 	e.checkGranted(a.ref)
 }
 
+func testBatch(e *env) {
+	bg, ok := e.c.(engine.BatchGranter)
+	if !ok {
+		return // the connector grants one at a time
+	}
+	a, b := e.create(), e.create()
+	missing := e.missing()
+	p := e.f.Permissions[0]
+	errs, err := bg.GrantAll(e.ctx, p, []string{a.ref, missing, b.ref, a.ref})
+	require.NoError(e.t, err, "GrantAll(%q)", p)
+	require.Len(e.t, errs, 4, "one answer per ref")
+	assert.NoError(e.t, errs[0])
+	checkCode(e.t, errs[1], engine.NotFound, "GrantAll to a missing account")
+	assert.NoError(e.t, errs[2])
+	assert.NoError(e.t, errs[3], "the same account twice in one batch")
+	e.checkGranted(a.ref, p)
+	e.checkGranted(b.ref, p)
+
+	errs, err = bg.GrantAll(e.ctx, p, []string{a.ref, b.ref})
+	require.NoError(e.t, err, "GrantAll a second time")
+	for i, x := range errs {
+		assert.NoError(e.t, x, "GrantAll a second time, ref %d", i)
+	}
+	errs, err = bg.RevokeAll(e.ctx, p, []string{a.ref, missing})
+	require.NoError(e.t, err, "RevokeAll(%q)", p)
+	require.Len(e.t, errs, 2)
+	assert.NoError(e.t, errs[0])
+	assert.NoError(e.t, errs[1], "RevokeAll from a missing account")
+	e.checkGranted(a.ref)
+	e.checkGranted(b.ref, p)
+
+	_, err = bg.GrantAll(e.ctx, e.f.UnknownPermission, []string{a.ref})
+	if err == nil {
+		errs, _ = bg.GrantAll(e.ctx, e.f.UnknownPermission, []string{a.ref})
+		checkCode(e.t, errs[0], engine.NotFound, "GrantAll of an unknown permission")
+	} else {
+		checkCode(e.t, err, engine.NotFound, "GrantAll of an unknown permission")
+	}
+}
+
 func testMissingAccount(e *env) {
 	ref := e.missing()
 	assert.NotContains(e.t, e.list(e.c), ref, "a deleted account is still listed")

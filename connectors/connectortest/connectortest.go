@@ -131,6 +131,7 @@ var cases = []struct {
 	{name: "UpdateSetsAndClearsAttributes", run: testUpdate},
 	{name: "RenameGivesANewRefAndTheOldOneIsNotFound", run: testRename, needsRename: true},
 	{name: "GrantAndRevokeAreIdempotent", run: testGrantRevoke},
+	{name: "BatchGrantsAndRevokesAnswerPerAccount", run: testBatch},
 	{name: "CallsOnAMissingAccount", run: testMissingAccount},
 	{name: "GrantOfAnUnknownPermissionIsNotFound", run: testUnknownPermission},
 	{name: "CreateOfATakenIdentityIsAConflictNamingTheAttribute", run: testConflict},

@@ -476,3 +476,51 @@ func (c *Connector) Revoke(ctx context.Context, ref, permission string) error {
 
 // Close does nothing: the connector holds no open file between calls.
 func (c *Connector) Close() error { return nil }
+
+var _ engine.BatchGranter = (*Connector)(nil)
+
+// GrantAll grants a permission to many accounts in one write of the file:
+// errs holds, per ref, the error Grant would have given.
+func (c *Connector) GrantAll(ctx context.Context, permission string, refs []string) ([]error, error) {
+	errs := make([]error, len(refs))
+	err := c.change(ctx, func(d *Directory) (bool, error) {
+		if !d.permission(permission) {
+			return false, c.unknownPermission(d, permission)
+		}
+		changed := false
+		for k, ref := range refs {
+			a, err := c.find(d, ref, fmt.Sprintf("grant %q to", permission))
+			if err != nil {
+				errs[k] = err
+				continue
+			}
+			if !slices.Contains(a.Permissions, permission) {
+				a.Permissions = append(a.Permissions, permission)
+				slices.Sort(a.Permissions)
+				changed = true
+			}
+		}
+		return changed, nil
+	})
+	return errs, err
+}
+
+// RevokeAll takes a permission away from many accounts in one write.
+func (c *Connector) RevokeAll(ctx context.Context, permission string, refs []string) ([]error, error) {
+	err := c.change(ctx, func(d *Directory) (bool, error) {
+		changed := false
+		for _, ref := range refs {
+			i := d.account(ref)
+			if i < 0 {
+				continue
+			}
+			a := &d.Accounts[i]
+			if j := slices.Index(a.Permissions, permission); j >= 0 {
+				a.Permissions = slices.Delete(a.Permissions, j, j+1)
+				changed = true
+			}
+		}
+		return changed, nil
+	})
+	return make([]error, len(refs)), err
+}

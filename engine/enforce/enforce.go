@@ -131,29 +131,22 @@ func Run(ctx context.Context, o Options) error {
 		if workers <= 0 {
 			workers = 4
 		}
-		work := make(chan *chain)
-		var wg sync.WaitGroup
-		for range min(workers, len(cs)) {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for c := range work {
-					(&runner{o: &o, t: &t, rec: rec, report: report}).chain(ctx, c)
+		r := &runner{o: &o, t: &t, rec: rec, report: report}
+		for _, ph := range phases {
+			if ph == phaseGrant || ph == phaseRevoke {
+				if bg, ok := t.Conn.(engine.BatchGranter); ok {
+					r.batch(ctx, cs, ph, bg)
+					if ctx.Err() != nil || rec.err() != nil {
+						break
+					}
+					continue
 				}
-			}()
-		}
-	feed:
-		for _, c := range cs {
-			select {
-			case work <- c:
-			case <-ctx.Done():
-				break feed
-			case <-rec.failed:
-				break feed
+			}
+			r.parallel(ctx, cs, workers, func(c *chain) { r.chain(ctx, c, ph) })
+			if ctx.Err() != nil || rec.err() != nil {
+				break
 			}
 		}
-		close(work)
-		wg.Wait()
 		if ctx.Err() != nil || rec.err() != nil {
 			break
 		}
@@ -176,11 +169,45 @@ func sleep(ctx context.Context, d time.Duration) error {
 }
 
 // chain is one person's actions in one target, in the order they are
-// applied.
+// applied, and what applying them has learnt so far.
 type chain struct {
 	target  string
 	person  string
 	actions []int
+
+	started  bool
+	acct     engine.LedgerEntry // the account's ledger entry, as it is now
+	hasAcct  bool
+	ref      string
+	blocked  string // why later actions cannot run: the account could not be made
+	noDelete string // why the account is not deleted: something before it failed
+	dryNew   bool   // a dry run "made" the account: it is not there to check against
+}
+
+// phase is a part of a run: every person's account first, then the
+// permissions granted (in batches where the target can), then those
+// revoked, then accounts disabled, retired and deleted.
+type phase int
+
+const (
+	phaseAccount phase = iota
+	phaseGrant
+	phaseRevoke
+	phaseLeave
+)
+
+var phases = []phase{phaseAccount, phaseGrant, phaseRevoke, phaseLeave}
+
+func phaseOf(op engine.ActionOp) phase {
+	switch op {
+	case engine.OpGrant:
+		return phaseGrant
+	case engine.OpRevoke:
+		return phaseRevoke
+	case engine.OpDisable, engine.OpRetire, engine.OpDelete:
+		return phaseLeave
+	}
+	return phaseAccount
 }
 
 // chainsOf groups the actions to run by target and person, each chain in
@@ -227,75 +254,194 @@ type runner struct {
 	report func(target string, outcome engine.Outcome)
 }
 
-// chain applies a person's actions in one target. An account that could
-// not be made stops the actions that need it; a revoke or disable that
-// failed stops the delete after it.
-func (r *runner) chain(ctx context.Context, c *chain) {
-	accountKey := engine.EntitlementKey{Target: c.target, Kind: engine.KindAccount}
-	acct, hasAcct := r.o.Ledger(c.person, accountKey)
-	ref := acct.Reference
-	blocked := ""   // why later actions cannot run: the account could not be made
-	noDelete := ""  // why the account is not deleted: something before it failed
-	dryNew := false // a dry run "made" the account: it is not there to check against
+// parallel calls fn for every chain on workers goroutines, until ctx ends
+// or the journal fails.
+func (r *runner) parallel(ctx context.Context, cs []*chain, workers int, fn func(*chain)) {
+	work := make(chan *chain)
+	var wg sync.WaitGroup
+	for range min(workers, len(cs)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for c := range work {
+				fn(c)
+			}
+		}()
+	}
+feed:
+	for _, c := range cs {
+		select {
+		case work <- c:
+		case <-ctx.Done():
+			break feed
+		case <-r.rec.failed:
+			break feed
+		}
+	}
+	close(work)
+	wg.Wait()
+}
+
+// start reads the person's account from the ledger, once.
+func (r *runner) start(c *chain) {
+	if c.started {
+		return
+	}
+	c.started = true
+	c.acct, c.hasAcct = r.o.Ledger(c.person, engine.EntitlementKey{Target: c.target, Kind: engine.KindAccount})
+	c.ref = c.acct.Reference
+}
+
+// chain applies a person's actions of one phase in one target. An account
+// that could not be made stops the actions that need it; a revoke or
+// disable that failed stops the delete after it.
+func (r *runner) chain(ctx context.Context, c *chain, ph phase) {
+	r.start(c)
 	for _, i := range c.actions {
 		a := &r.o.Plan.Actions[i]
-		res := engine.ActionResult{Index: i, Outcome: engine.OutcomePending}
+		if phaseOf(a.Op) != ph {
+			continue
+		}
 		if ctx.Err() != nil || r.rec.err() != nil {
 			return
 		}
-		if a.Ref != "" && ref == "" {
-			ref = a.Ref
-		}
-		switch {
-		case r.t.Conn == nil:
-			res.Outcome, res.Error = engine.OutcomeManual, "the target is changed by hand"
-			r.finish(a, res, nil)
-			continue
-		case blocked != "":
-			res.Outcome, res.Error = engine.OutcomeSkipped, blocked
-			r.finish(a, res, nil)
-			continue
-		case noDelete != "" && a.Op == engine.OpDelete:
-			res.Outcome, res.Error = engine.OutcomeSkipped, noDelete
-			r.finish(a, res, nil)
-			continue
-		case ref == "" && a.Op != engine.OpCreate && a.Op != engine.OpCorrelate && a.Key.Kind != engine.KindCustom:
-			res.Outcome, res.Error = engine.OutcomeSkipped, "the person has no account in the target to do it on"
-			r.finish(a, res, nil)
+		res := engine.ActionResult{Index: i, Outcome: engine.OutcomePending}
+		if r.settle(c, a, &res) {
 			continue
 		}
-		if dryNew {
-			res.Outcome, res.At = engine.OutcomeDone, r.o.Now()
-			res.Error = "not checked: the account is made by the create before it"
-			r.finish(a, res, nil)
-			continue
+		newRef, note, err := r.apply(ctx, a, c.ref, &res)
+		if !r.done(ctx, c, a, res, newRef, note, err) {
+			return
 		}
-		newRef, note, err := r.apply(ctx, a, ref, &res)
-		if err != nil && ctx.Err() != nil && (engine.IsTransient(err) || engine.IsCode(err, engine.Canceled)) {
-			return // cancelled mid-call: it stays pending for the next run
+	}
+}
+
+// settle finishes an action that needs no call to the target: a manual
+// target, an account that could not be made, a dry run's new account. It
+// reports whether it did.
+func (r *runner) settle(c *chain, a *engine.Action, res *engine.ActionResult) bool {
+	if a.Ref != "" && c.ref == "" {
+		c.ref = a.Ref
+	}
+	switch {
+	case r.t.Conn == nil:
+		res.Outcome, res.Error = engine.OutcomeManual, "the target is changed by hand"
+	case c.blocked != "":
+		res.Outcome, res.Error = engine.OutcomeSkipped, c.blocked
+	case c.noDelete != "" && a.Op == engine.OpDelete:
+		res.Outcome, res.Error = engine.OutcomeSkipped, c.noDelete
+	case c.ref == "" && a.Op != engine.OpCreate && a.Op != engine.OpCorrelate && a.Key.Kind != engine.KindCustom:
+		res.Outcome, res.Error = engine.OutcomeSkipped, "the person has no account in the target to do it on"
+	case c.dryNew:
+		res.Outcome, res.At = engine.OutcomeDone, r.o.Now()
+		res.Error = "not checked: the account is made by the create before it"
+	default:
+		return false
+	}
+	r.finish(a, *res, nil)
+	return true
+}
+
+// done records what the target answered. It reports false when the run
+// was cancelled during the call: the action stays pending.
+func (r *runner) done(ctx context.Context, c *chain, a *engine.Action, res engine.ActionResult, newRef, note string, err error) bool {
+	if err != nil && ctx.Err() != nil && (engine.IsTransient(err) || engine.IsCode(err, engine.Canceled)) {
+		return false // cancelled mid-call: it stays pending for the next run
+	}
+	res.At = r.o.Now()
+	if err != nil {
+		res.Outcome, res.Error = engine.OutcomeFailed, err.Error()
+		switch a.Op {
+		case engine.OpCreate, engine.OpCorrelate:
+			c.blocked = fmt.Sprintf("the account could not be made: %v", err)
+		case engine.OpRevoke, engine.OpDisable:
+			c.noDelete = fmt.Sprintf("not deleted: %s %s failed first", a.Op, a.Key)
 		}
-		res.At = r.o.Now()
-		if err != nil {
-			res.Outcome, res.Error = engine.OutcomeFailed, err.Error()
-			switch a.Op {
-			case engine.OpCreate, engine.OpCorrelate:
-				blocked = fmt.Sprintf("the account could not be made: %v", err)
-			case engine.OpRevoke, engine.OpDisable:
-				noDelete = fmt.Sprintf("not deleted: %s %s failed first", a.Op, a.Key)
+		r.finish(a, res, nil)
+		return true
+	}
+	if newRef != "" {
+		c.ref = newRef
+	}
+	c.dryNew = c.dryNew || (r.o.Run.DryRun && a.Op == engine.OpCreate)
+	res.Outcome, res.Ref, res.Error = engine.OutcomeDone, c.ref, note
+	var changes []engine.LedgerChange
+	if !r.o.Run.DryRun {
+		changes, c.acct, c.hasAcct = r.ledgerChanges(a, c.ref, c.acct, c.hasAcct)
+	}
+	r.finish(a, res, changes)
+	return true
+}
+
+// batchSize is how many accounts one batch call grants a permission to.
+const batchSize = 500
+
+// batch grants (or revokes) each permission to many accounts per call.
+func (r *runner) batch(ctx context.Context, cs []*chain, ph phase, bg engine.BatchGranter) {
+	type item struct {
+		c *chain
+		i int
+	}
+	byPerm := map[string][]item{}
+	var perms []string
+	for _, c := range cs {
+		r.start(c)
+		for _, i := range c.actions {
+			a := &r.o.Plan.Actions[i]
+			if phaseOf(a.Op) != ph {
+				continue
 			}
-			r.finish(a, res, nil)
-			continue
+			res := engine.ActionResult{Index: i, Outcome: engine.OutcomePending}
+			if a.Key.Kind == engine.KindCustom {
+				if !r.settle(c, a, &res) {
+					newRef, note, err := r.apply(ctx, a, c.ref, &res)
+					r.done(ctx, c, a, res, newRef, note, err)
+				}
+				continue
+			}
+			if r.settle(c, a, &res) {
+				continue
+			}
+			if _, ok := byPerm[a.Key.Name]; !ok {
+				perms = append(perms, a.Key.Name)
+			}
+			byPerm[a.Key.Name] = append(byPerm[a.Key.Name], item{c, i})
 		}
-		if newRef != "" {
-			ref = newRef
+	}
+	for _, perm := range perms {
+		items := byPerm[perm]
+		for lo := 0; lo < len(items); lo += batchSize {
+			if ctx.Err() != nil || r.rec.err() != nil {
+				return
+			}
+			part := items[lo:min(lo+batchSize, len(items))]
+			refs := make([]string, len(part))
+			for k, it := range part {
+				refs[k] = it.c.ref
+			}
+			var res engine.ActionResult
+			var errs []error
+			err := r.retry(ctx, &res, func() error {
+				var err error
+				if ph == phaseGrant {
+					errs, err = bg.GrantAll(ctx, perm, refs)
+				} else {
+					errs, err = bg.RevokeAll(ctx, perm, refs)
+				}
+				return err
+			})
+			for k, it := range part {
+				a := &r.o.Plan.Actions[it.i]
+				one := engine.ActionResult{Index: it.i, Tries: res.Tries}
+				e := err
+				if e == nil && k < len(errs) {
+					e = errs[k]
+				}
+				if !r.done(ctx, it.c, a, one, "", "", e) {
+					return
+				}
+			}
 		}
-		dryNew = r.o.Run.DryRun && a.Op == engine.OpCreate
-		res.Outcome, res.Ref, res.Error = engine.OutcomeDone, ref, note
-		var changes []engine.LedgerChange
-		if !r.o.Run.DryRun {
-			changes, acct, hasAcct = r.ledgerChanges(a, ref, acct, hasAcct)
-		}
-		r.finish(a, res, changes)
 	}
 }
 
