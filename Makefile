@@ -36,9 +36,13 @@ unit:
 	$(GO) test -count=1 -race ./engine/... ./app/... ./connectors/...
 
 # Tests against real services, each started on loopback and stopped by PID.
+# Each service's tests have a build tag of their own (integration for the
+# keychain and slapd, integration_ad for Samba AD), so that a line runs only
+# the tests whose service it starts, and those fail without it.
 integration:
 	scripts/with-keyring.sh $(GO) test -tags integration -count=1 ./app/keychain/
 	scripts/with-slapd.sh $(GO) test -tags integration -count=1 ./connectors/ldap/...
+	scripts/with-samba-ad.sh $(GO) test -tags integration_ad -count=1 ./connectors/ldap/...
 
 # The real binary in a real window under Xvfb.
 gui-smoke: build

@@ -27,7 +27,7 @@ func Source(kind string) (engine.SourceKind, bool) {
 
 // Targets returns the target connector kinds.
 func Targets() []engine.TargetKind {
-	return []engine.TargetKind{file.Kind(), ldap.Kind()}
+	return []engine.TargetKind{file.Kind(), ldap.Kind(), ldap.ADKind()}
 }
 
 // Target returns the target connector kind with the given name.

@@ -26,6 +26,7 @@ func TestEveryTargetKindIsCompleteAndFoundByName(t *testing.T) {
 	}
 	assert.True(t, seen["file"], "the file target is listed")
 	assert.True(t, seen["ldap"], "the LDAP target is listed")
+	assert.True(t, seen["ad"], "the Active Directory target is listed")
 	_, ok := Target("no-such-kind")
 	assert.False(t, ok)
 }

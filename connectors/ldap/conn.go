@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"net"
+	"strings"
 	"sync"
 
 	goldap "github.com/go-ldap/ldap/v3"
@@ -205,6 +206,9 @@ func (c *Connector) bindError(err error) error {
 	if errors.As(err, &le) {
 		switch le.ResultCode {
 		case goldap.LDAPResultInvalidCredentials:
+			if c.cfg.ad != nil {
+				return c.adBindError(le)
+			}
 			return engine.Errorf(engine.Invalid, "the directory rejected the sign-in: the bind DN or password is wrong (bind DN %q)", c.cfg.bindDN)
 		case goldap.LDAPResultInvalidDNSyntax:
 			return engine.Errorf(engine.Invalid, "the directory rejected the sign-in: the bind DN %q is not a valid DN", c.cfg.bindDN)
@@ -217,17 +221,15 @@ func (c *Connector) bindError(err error) error {
 	return classify(err, "sign in to the directory at "+c.cfg.address+" as "+c.cfg.bindDN)
 }
 
-// contextError is the error of a call whose context ended: Canceled when
-// it was cancelled, Unavailable (worth retrying) when its deadline passed.
+// contextError is the error of a call whose context ended, as
+// engine.ContextError says it: Canceled when it was cancelled, Unavailable
+// (worth retrying) when its deadline passed. Callers call it once ctx is
+// done; should it not be, the call counts as cancelled.
 func contextError(ctx context.Context, what string) error {
-	err := ctx.Err()
-	if err == nil {
-		err = context.Canceled
+	if err := engine.ContextError(ctx, what); err != nil {
+		return err
 	}
-	if errors.Is(err, context.DeadlineExceeded) {
-		return engine.Wrap(engine.Unavailable, err, "%s: the time allowed ran out", what)
-	}
-	return &engine.Error{Code: engine.Canceled, Msg: what + ": cancelled", Err: err}
+	return &engine.Error{Code: engine.Canceled, Msg: what + ": cancelled", Err: context.Canceled}
 }
 
 // do runs fn on a pooled connection. When ctx ends first, the connection
@@ -259,4 +261,45 @@ func brokenConnection(err error) bool {
 		return le.ResultCode == goldap.ErrorNetwork || le.ResultCode >= goldap.ErrorUnexpectedMessage
 	}
 	return false
+}
+
+// adBindProblems says why Active Directory refused a sign-in, by the code
+// after "data" in its diagnostic ("… AcceptSecurityContext error, data
+// 52e, v4563").
+var adBindProblems = map[string]string{
+	"525": "the bind account does not exist",
+	"52e": "the bind account or its password is wrong",
+	"530": "the bind account may not sign in at this time of day",
+	"531": "the bind account may not sign in from this computer",
+	"532": "the bind account's password has expired",
+	"533": "the bind account is disabled",
+	"701": "the bind account has expired",
+	"773": "the bind account's password must be changed before it can sign in",
+	"775": "the bind account is locked out",
+}
+
+// adBindData returns the code after "data" in an Active Directory bind
+// diagnostic, in lower case, or "".
+func adBindData(le *goldap.Error) string {
+	if le.Err == nil {
+		return ""
+	}
+	msg := le.Err.Error()
+	i := strings.Index(msg, "data ")
+	if i < 0 {
+		return ""
+	}
+	code := msg[i+len("data "):]
+	if j := strings.IndexFunc(code, func(r rune) bool { return !strings.ContainsRune("0123456789abcdefABCDEF", r) }); j >= 0 {
+		code = code[:j]
+	}
+	return strings.ToLower(code)
+}
+
+func (c *Connector) adBindError(le *goldap.Error) error {
+	problem, ok := adBindProblems[adBindData(le)]
+	if !ok {
+		problem = adBindProblems["52e"]
+	}
+	return engine.Errorf(engine.Invalid, "the domain controller rejected the sign-in as %q: %s", c.cfg.bindDN, problem)
 }

@@ -33,9 +33,13 @@ func New(settings map[string]string, env engine.ConnectorEnv, opts engine.Target
 	if err != nil {
 		return nil, err
 	}
+	return newConnector(cfg, env, opts), nil
+}
+
+func newConnector(cfg *config, env engine.ConnectorEnv, opts engine.TargetOptions) *Connector {
 	c := &Connector{cfg: cfg, secrets: env.Secrets, dryRun: opts.DryRun}
 	c.pool = newPool(maxConnections, c.dial)
-	return c, nil
+	return c
 }
 
 // Close closes the connections; calls made afterwards fail.
@@ -47,7 +51,8 @@ func (c *Connector) Close() error {
 // Test connects, signs in and reads the account, group and disabled
 // account containers, on a connection of its own. Its error says which
 // step failed: the address cannot be reached, TLS failed, the sign-in was
-// refused, or a container does not exist.
+// refused, the server is not an Active Directory domain controller (for
+// the kind "ad"), or a container does not exist.
 func (c *Connector) Test(ctx context.Context) error {
 	if ctx.Err() != nil {
 		return contextError(ctx, "test the connection to the directory")
@@ -59,6 +64,14 @@ func (c *Connector) Test(ctx context.Context) error {
 	defer conn.Close()
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
 	defer stop()
+	if c.cfg.ad != nil {
+		if err := c.adCheckServer(conn); err != nil {
+			if ctx.Err() != nil {
+				return contextError(ctx, "read the root DSE")
+			}
+			return err
+		}
+	}
 	for _, b := range []struct{ key, label, dn string }{
 		{settingBaseDN, "account base DN", c.cfg.baseDN},
 		{settingGroupBaseDN, "group base DN", c.cfg.groupBaseDN},
@@ -191,6 +204,12 @@ func (c *Connector) checkAttributes(what string, attrs engine.Attributes) error 
 		if c.cfg.enabledAttr != "" && strings.EqualFold(name, c.cfg.enabledAttr) {
 			return engine.Errorf(engine.Invalid, "%s: %s records whether the account is enabled, and Provisio sets it when it enables or disables the account; take it out of the account mapping", what, name)
 		}
+		if c.cfg.ad != nil && strings.EqualFold(name, attrUAC) {
+			return engine.Errorf(engine.Invalid, "%s: %s belongs to the connector, which creates accounts disabled and enables and disables them; take it out of the account mapping", what, name)
+		}
+		if c.cfg.ad != nil && strings.EqualFold(name, attrPassword) {
+			return engine.Errorf(engine.Invalid, "%s: %s belongs to the connector, which gives each new account a random initial password; take it out of the account mapping", what, name)
+		}
 	}
 	return nil
 }
@@ -209,6 +228,9 @@ func checkRef(what, ref string) error {
 // A naming value that an entry below the account containers already has is
 // a Conflict naming the attribute.
 func (c *Connector) Create(ctx context.Context, attrs engine.Attributes) (string, error) {
+	if c.cfg.ad != nil {
+		return c.adCreate(ctx, attrs)
+	}
 	name, _, _ := attribute(attrs, c.cfg.rdnAttribute)
 	if err := c.naming("create an account", name); err != nil {
 		return "", err
@@ -309,6 +331,9 @@ func modify(conn *goldap.Conn, dn string, changes []replacement) error {
 // the naming value is left alone: directories compare names without case.
 // A taken name is a Conflict; a missing account is NotFound.
 func (c *Connector) Update(ctx context.Context, ref string, attrs engine.Attributes) (string, error) {
+	if c.cfg.ad != nil {
+		return c.adUpdate(ctx, ref, attrs)
+	}
 	what := "update " + ref
 	if err := checkRef(what, ref); err != nil {
 		return "", err
@@ -458,6 +483,9 @@ func (c *Connector) Disable(ctx context.Context, ref string) (string, error) {
 }
 
 func (c *Connector) setState(ctx context.Context, ref string, enable bool) (string, error) {
+	if c.cfg.ad != nil {
+		return c.adSetState(ctx, ref, enable)
+	}
 	verb, value, dest := "disable", c.cfg.disabledValue, ""
 	if enable {
 		verb, value = "enable", c.cfg.enabledValue
@@ -576,8 +604,11 @@ func (c *Connector) Delete(ctx context.Context, ref string) error {
 			return classify(err, what)
 		}
 		// Memberships first: a retry after a failure still finds them.
-		if err := c.removeMemberships(conn, c.memberValue(ref, e.GetEqualFoldAttributeValue("uid"))); err != nil {
-			return err
+		// Active Directory removes them itself.
+		if c.cfg.ad == nil {
+			if err := c.removeMemberships(conn, c.memberValue(ref, e.GetEqualFoldAttributeValue("uid"))); err != nil {
+				return err
+			}
 		}
 		err = conn.Del(goldap.NewDelRequest(ref, nil))
 		switch resultCode(err) {
@@ -639,9 +670,17 @@ func (c *Connector) Grant(ctx context.Context, ref, permission string) error {
 		req.Add(c.cfg.memberAttr, []string{value})
 		err := conn.Modify(req)
 		switch resultCode(err) {
-		case goldap.LDAPResultAttributeOrValueExists:
+		case goldap.LDAPResultAttributeOrValueExists, goldap.LDAPResultEntryAlreadyExists:
+			// The member is there already (Active Directory answers
+			// entryAlreadyExists).
 			return nil
 		case goldap.LDAPResultNoSuchObject:
+			// The group, or (for Active Directory, which checks members)
+			// the account, deleted since it was looked up.
+			if g, lerr := lookup(conn, permission); lerr == nil && g != nil {
+				c.recent.forget(ref)
+				return engine.Errorf(engine.NotFound, "%s: the account does not exist", what)
+			}
 			return engine.Errorf(engine.NotFound, "%s: the group does not exist", what)
 		}
 		return classify(err, what)
@@ -721,8 +760,12 @@ func (c *Connector) searchAttributes(what string, attributes []string) ([]string
 		}
 	}
 	want := slices.Clone(attributes)
-	if c.cfg.enabledAttr != "" && !slices.ContainsFunc(want, func(s string) bool { return strings.EqualFold(s, c.cfg.enabledAttr) }) {
-		want = append(want, c.cfg.enabledAttr)
+	state := c.cfg.enabledAttr
+	if c.cfg.ad != nil {
+		state = attrUAC
+	}
+	if state != "" && !slices.ContainsFunc(want, func(s string) bool { return strings.EqualFold(s, state) }) {
+		want = append(want, state)
 	}
 	if len(want) == 0 {
 		want = []string{noAttributes}
@@ -749,7 +792,7 @@ func (c *Connector) ListAccounts(ctx context.Context, attributes []string, emit 
 	if err != nil {
 		return err
 	}
-	filter := eqFilter("objectClass", c.cfg.objectClasses[0])
+	filter := c.cfg.accountFilter
 	for i, base := range c.accountBases() {
 		what := "list the accounts below " + base
 		err := c.do(ctx, what, func(conn *goldap.Conn) error {
@@ -776,7 +819,7 @@ func (c *Connector) FindAccounts(ctx context.Context, attribute, value string, a
 	if err != nil {
 		return nil, err
 	}
-	filter := "(&" + eqFilter("objectClass", c.cfg.objectClasses[0]) + eqFilter(attribute, value) + ")"
+	filter := "(&" + c.cfg.accountFilter + eqFilter(attribute, value) + ")"
 	var found []*engine.Account
 	for i, base := range c.accountBases() {
 		err := c.do(ctx, what, func(conn *goldap.Conn) error {
@@ -806,6 +849,9 @@ func (c *Connector) account(e *goldap.Entry, attributes []string) *engine.Accoun
 }
 
 func (c *Connector) enabled(e *goldap.Entry) bool {
+	if c.cfg.ad != nil {
+		return uacEnabled(e)
+	}
 	if below(e.DN, c.cfg.disabled) {
 		return false
 	}
@@ -825,7 +871,7 @@ func (c *Connector) ListPermissions(ctx context.Context) ([]engine.Permission, e
 	var perms []engine.Permission
 	err := c.do(ctx, what, func(conn *goldap.Conn) error {
 		perms = perms[:0]
-		return c.pagedSearch(ctx, conn, what, "group base DN", c.cfg.groupBaseDN, eqFilter("objectClass", c.cfg.groupType),
+		return c.pagedSearch(ctx, conn, what, "group base DN", c.cfg.groupBaseDN, c.cfg.groupFilter,
 			[]string{"cn", "description"}, func(e *goldap.Entry) error {
 				perms = append(perms, engine.Permission{
 					ID:          e.DN,

@@ -34,6 +34,22 @@ func splitDN(dn string) (rdn, parent string, ok bool) {
 	return trimDNSpace(dn), "", false
 }
 
+// normalDN returns dn with its RDNs separated by a comma and no spaces
+// around them, the escapes kept, as directories write the DNs they list:
+// "ou=people, dc=example, dc=org" gives "ou=people,dc=example,dc=org".
+func normalDN(dn string) string {
+	var rdns []string
+	for rest := dn; ; {
+		rdn, parent, ok := splitDN(rest)
+		rdns = append(rdns, rdn)
+		if !ok {
+			break
+		}
+		rest = parent
+	}
+	return strings.Join(rdns, ",")
+}
+
 // trimDNSpace removes the spaces around a DN or RDN, but not an escaped
 // trailing space (uid=\ padded\ ).
 func trimDNSpace(s string) string {

@@ -1,8 +1,15 @@
-// Package ldap is the target connector for generic LDAP directories, such as
-// OpenLDAP, 389 Directory Server or any server that speaks LDAPv3 (kind
-// "ldap"): it creates accounts as entries of configurable object classes
-// below a base DN, named by a configurable RDN attribute, and manages
-// memberships of groupOfNames, groupOfUniqueNames or posixGroup groups.
+// Package ldap holds the target connectors for LDAP directories: generic
+// ones such as OpenLDAP, 389 Directory Server or any server that speaks
+// LDAPv3 (kind "ldap"), and Active Directory domains (kind "ad"; see
+// "Active Directory" below). Both kinds share the connection pool, TLS and
+// sign-in, error classification, paged searches, listing, groups and dry
+// runs; they differ in how accounts are named, created, enabled and
+// disabled.
+//
+// The generic kind creates accounts as entries of configurable object
+// classes below a base DN, named by a configurable RDN attribute, and
+// manages memberships of groupOfNames, groupOfUniqueNames or posixGroup
+// groups.
 //
 // # Settings
 //
@@ -87,4 +94,79 @@
 // the request. Test uses a connection of its own and says which step
 // failed: the address cannot be reached, TLS failed, the sign-in was
 // refused, or a container does not exist.
+//
+// # Active Directory
+//
+// The kind "ad" manages user accounts of an Active Directory domain (or a
+// Samba domain controller) over LDAPS.
+//
+//	url                 ldaps://dc1.example.org:636 (required); ldap:// is refused, since
+//	                    Active Directory takes simple binds and passwords only over TLS
+//	bindDN              a DN, a user principal name or DOMAIN\name (required)
+//	password            keychain reference of its password (required)
+//	caFile              PEM file of the CA that signed the domain controller's certificate
+//	insecureSkipVerify  true accepts any certificate (tests only; default false)
+//	baseDN              the OU new accounts are created in and enabled ones moved back to (required)
+//	disabledBaseDN      optional OU for disabled accounts: Disable moves accounts there
+//	groupBaseDN         the OU whose groups rules can grant (required)
+//	upnSuffix           optional: a new account whose mapping gives no userPrincipalName
+//	                    gets sAMAccountName@upnSuffix (the mapping then need not give one)
+//	pageSize            entries per page (default 500, at most 1000, the domain's limit)
+//	timeout             seconds to wait for the server to connect or answer (default 30)
+//
+// Accounts are users (objectCategory person, objectClass user: computers
+// are left out) below the account OU and the OU for disabled accounts; a
+// reference is a DN. Their identity is sAMAccountName and
+// userPrincipalName: Create and Update look for both in the whole domain
+// (the DC= part of the base DN), sAMAccountName among groups and computers
+// too since they share it, and report a taken one as a Conflict naming the
+// attribute; the domain's own refusals, in a race, say the same.
+//
+// An account is named by its cn: the mapping's cn, else its displayName,
+// else its sAMAccountName. An OU holds one entry per name, but two people
+// may share one: when the name is taken in the OU, the account is named
+// "name (sAMAccountName)", which is free since sAMAccountName is unique in
+// the domain, and when someone took that too, "name (sAMAccountName) 2" and
+// so on (names are cut to cn's 64 characters). Moves between the OUs name
+// the account the same way, keeping its name where it is free. A change of
+// cn in Update renames the account in its OU and returns the new DN; a
+// rename to a name that is taken keeps a qualified name, and takes the
+// plain one once it is free. Active Directory updates group members and
+// memberOf itself on renames, moves and deletes.
+//
+// Create makes the account disabled (userAccountControl 514, a normal
+// account with ACCOUNTDISABLE) in the account OU, with the mapping's
+// attributes and a random initial password: 32 characters from crypto/rand
+// with upper and lower case letters, digits and symbols, holding neither
+// the sAMAccountName nor a part of the displayName, as the complexity rule
+// wants; set through unicodePwd (the password in quotes, UTF-16LE) in the
+// same add request. It is never logged, returned or kept; the person gets
+// a password through the organisation's own process. A domain whose policy
+// refuses it (0000052D) gets an Invalid error that says so. The mapping may
+// not set unicodePwd or userAccountControl, which are the connector's.
+//
+// Enable clears ACCOUNTDISABLE, Disable sets it; both keep the other
+// userAccountControl flags (password never expires, smart card
+// required, …). With an OU for disabled accounts, Disable moves the
+// account there and Enable moves it back to the account OU. ListAccounts
+// and FindAccounts report an account enabled when ACCOUNTDISABLE is clear,
+// wherever it is. A retry of a call whose answer was lost finds the
+// account where the call moved it, within the same connector; a cn shared
+// by an account in another OU cannot tell the connector more.
+//
+// Groups are objectClass group below the group OU, with the DN as
+// permission id and cn as name; Grant and Revoke change their member
+// attribute (Active Directory refuses members that do not exist, and
+// answers entryAlreadyExists or unwillingToPerform for a member added
+// twice or removed when absent, which are no errors here). Test also
+// checks that the server announces itself as an Active Directory domain
+// controller in its root DSE.
+//
+// The Windows error code at the start of a diagnostic ("0000052D: …") is
+// put in words: a password the policy refuses, an account name taken
+// (00000524, 00002071) or not valid (00000523), a value that breaks its
+// attribute's rules (0000202F; a taken userPrincipalName is a Conflict),
+// access denied (00000005), no such entry. A refused sign-in says why by
+// the code after "data": 52e wrong name or password, 533 disabled, 775
+// locked out, 532 password expired, and so on.
 package ldap

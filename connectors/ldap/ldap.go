@@ -59,7 +59,7 @@ const emptyMember = ""
 // only load the server.
 const maxConnections = 8
 
-var settings = []engine.SettingDef{
+var settings = settingDefs{
 	{
 		Key: settingURL, Label: "Server address", Kind: engine.SettingText, Required: true,
 		Help: "ldap://host:389 or ldaps://host:636. Use ldaps:// whenever the accounts have passwords: ldap:// sends everything, the bind password included, in clear text.",
@@ -138,9 +138,10 @@ func Kind() engine.TargetKind {
 		Label:       "LDAP directory",
 		Description: "Creates and manages accounts and group memberships in an LDAP directory such as OpenLDAP: configurable object classes, naming attribute and containers; groupOfNames, groupOfUniqueNames or posixGroup groups.",
 		Settings:    slices.Clone(settings),
-		// The naming attribute, uid unless the target's settings name
-		// another one.
-		Identity: []string{"uid"},
+		// uid, the default naming attribute, for forms that have no
+		// settings yet; IdentityOf gives a target's own.
+		Identity:   []string{"uid"},
+		IdentityOf: identityOf,
 		New: func(s map[string]string, env engine.ConnectorEnv, opts engine.TargetOptions) (engine.TargetConnector, error) {
 			c, err := New(s, env, opts)
 			if err != nil {
@@ -151,12 +152,21 @@ func Kind() engine.TargetKind {
 	}
 }
 
+// identityOf returns the identity of a generic LDAP target: its naming
+// attribute.
+func identityOf(s map[string]string) []string {
+	if rdn := settingDefs(settings).value(s, settingRDNAttribute); rdn != "" {
+		return []string{rdn}
+	}
+	return []string{"uid"}
+}
+
 // config is a target's settings, checked and parsed.
 type config struct {
 	url      string // as given, for messages
 	address  string // host:port
 	tls      *tls.Config
-	bindDN   string
+	bindDN   string // a DN, or for Active Directory also a user name
 	password string // the keychain reference, never the secret
 
 	baseDN         string
@@ -167,21 +177,43 @@ type config struct {
 
 	objectClasses []string
 	rdnAttribute  string
-	groupType     string
+	groupType     string // the object class of the groups
 	memberAttr    string
 
 	enabledAttr   string
 	enabledValue  string
 	disabledValue string
 
+	// accountFilter selects the accounts below the account containers,
+	// groupFilter the groups below the group base DN.
+	accountFilter string
+	groupFilter   string
+
 	pageSize uint32
 	timeout  time.Duration
+
+	// ad holds what Active Directory does its own way; nil for a generic
+	// directory.
+	ad *adConfig
 }
 
-// settingError names a setting and says what was expected.
-func settingError(key, format string, args ...any) error {
+// settingDefs are the settings of a kind.
+type settingDefs []engine.SettingDef
+
+// value returns the setting's value in s, or its default, trimmed.
+func (defs settingDefs) value(s map[string]string, key string) string {
+	for _, d := range defs {
+		if d.Key == key {
+			return strings.TrimSpace(d.Value(s))
+		}
+	}
+	panic("unknown setting " + key)
+}
+
+// errorf names a setting and says what was expected.
+func (defs settingDefs) errorf(key, format string, args ...any) error {
 	label := key
-	for _, d := range settings {
+	for _, d := range defs {
 		if d.Key == key {
 			label = d.Label
 		}
@@ -189,39 +221,35 @@ func settingError(key, format string, args ...any) error {
 	return engine.Errorf(engine.Invalid, "setting %q (%s): %s", label, key, fmt.Sprintf(format, args...))
 }
 
-// parseConfig checks settings and parses them; files are relative to
-// baseDir.
-func parseConfig(s map[string]string, baseDir string) (*config, error) {
-	if err := engine.CheckSettings(settings, s); err != nil {
+// settingError names a setting of the generic kind and says what was
+// expected.
+func settingError(key, format string, args ...any) error {
+	return settingDefs(settings).errorf(key, format, args...)
+}
+
+// parseCommon checks and parses the settings every kind has: the address
+// and TLS, the bind password, the containers, the page size (at most
+// maxPage) and the timeout. It reads the bind DN but leaves checking it to
+// the kind. Files are relative to baseDir.
+func parseCommon(defs settingDefs, s map[string]string, baseDir string, maxPage uint64) (*config, error) {
+	if err := engine.CheckSettings(defs, s); err != nil {
 		return nil, err
 	}
-	value := func(key string) string {
-		for _, d := range settings {
-			if d.Key == key {
-				return strings.TrimSpace(d.Value(s))
-			}
-		}
-		panic("unknown setting " + key)
-	}
+	value := func(key string) string { return defs.value(s, key) }
 	c := &config{
-		url:           value(settingURL),
-		bindDN:        value(settingBindDN),
-		password:      value(settingPassword),
-		baseDN:        value(settingBaseDN),
-		groupBaseDN:   value(settingGroupBaseDN),
-		rdnAttribute:  value(settingRDNAttribute),
-		groupType:     value(settingGroupType),
-		enabledAttr:   value(settingEnabledAttribute),
-		enabledValue:  value(settingEnabledValue),
-		disabledValue: value(settingDisabledValue),
+		url:         value(settingURL),
+		bindDN:      value(settingBindDN),
+		password:    value(settingPassword),
+		baseDN:      value(settingBaseDN),
+		groupBaseDN: value(settingGroupBaseDN),
 	}
 
 	u, err := url.Parse(c.url)
 	if err != nil || (u.Scheme != "ldap" && u.Scheme != "ldaps") || u.Hostname() == "" {
-		return nil, settingError(settingURL, "%q is not an LDAP address; expected ldap://host:389 or ldaps://host:636", c.url)
+		return nil, defs.errorf(settingURL, "%q is not an LDAP address; expected ldap://host:389 or ldaps://host:636", c.url)
 	}
 	if u.Path != "" && u.Path != "/" || u.RawQuery != "" || u.User != nil {
-		return nil, settingError(settingURL, "%q has more than a scheme, host and port; give the base DNs in their own settings", c.url)
+		return nil, defs.errorf(settingURL, "%q has more than a scheme, host and port; give the base DNs in their own settings", c.url)
 	}
 	port := u.Port()
 	if port == "" {
@@ -231,13 +259,13 @@ func parseConfig(s map[string]string, baseDir string) (*config, error) {
 		}
 	}
 	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
-		return nil, settingError(settingURL, "%q: the port %q is not a number from 1 to 65535", c.url, port)
+		return nil, defs.errorf(settingURL, "%q: the port %q is not a number from 1 to 65535", c.url, port)
 	}
 	c.address = net.JoinHostPort(u.Hostname(), port)
 
 	skip, err := strconv.ParseBool(value(settingInsecureSkipVerify))
 	if err != nil {
-		return nil, settingError(settingInsecureSkipVerify, "%q is not true or false", value(settingInsecureSkipVerify))
+		return nil, defs.errorf(settingInsecureSkipVerify, "%q is not true or false", value(settingInsecureSkipVerify))
 	}
 	if u.Scheme == "ldaps" {
 		c.tls = &tls.Config{ServerName: u.Hostname(), InsecureSkipVerify: skip, MinVersion: tls.VersionTLS12}
@@ -247,11 +275,11 @@ func parseConfig(s map[string]string, baseDir string) (*config, error) {
 			}
 			pem, err := os.ReadFile(f)
 			if err != nil {
-				return nil, settingError(settingCAFile, "cannot read %s: %v", f, err)
+				return nil, defs.errorf(settingCAFile, "cannot read %s: %v", f, err)
 			}
 			pool := x509.NewCertPool()
 			if !pool.AppendCertsFromPEM(pem) {
-				return nil, settingError(settingCAFile, "%s holds no PEM certificate (a block starting with -----BEGIN CERTIFICATE-----)", f)
+				return nil, defs.errorf(settingCAFile, "%s holds no PEM certificate (a block starting with -----BEGIN CERTIFICATE-----)", f)
 			}
 			c.tls.RootCAs = pool
 		}
@@ -260,25 +288,58 @@ func parseConfig(s map[string]string, baseDir string) (*config, error) {
 	for _, d := range []struct {
 		key string
 		dn  *string
-	}{{settingBindDN, &c.bindDN}, {settingBaseDN, &c.baseDN}, {settingGroupBaseDN, &c.groupBaseDN}} {
+	}{{settingBaseDN, &c.baseDN}, {settingGroupBaseDN, &c.groupBaseDN}} {
 		if _, err := goldap.ParseDN(*d.dn); err != nil {
-			return nil, settingError(d.key, "%q is not a distinguished name such as ou=people,dc=example,dc=org", *d.dn)
+			return nil, defs.errorf(d.key, "%q is not a distinguished name such as ou=people,dc=example,dc=org", *d.dn)
 		}
 	}
+	// As the directory writes them, so that the DNs the connector makes
+	// in them are the ones it lists.
+	c.baseDN, c.groupBaseDN = normalDN(c.baseDN), normalDN(c.groupBaseDN)
 	c.base, _ = goldap.ParseDN(c.baseDN)
 	if dn := value(settingDisabledBaseDN); dn != "" {
 		parsed, err := goldap.ParseDN(dn)
 		if err != nil {
-			return nil, settingError(settingDisabledBaseDN, "%q is not a distinguished name such as ou=disabled,dc=example,dc=org", dn)
+			return nil, defs.errorf(settingDisabledBaseDN, "%q is not a distinguished name such as ou=disabled,dc=example,dc=org", dn)
 		}
 		if parsed.EqualFold(c.base) {
-			return nil, settingError(settingDisabledBaseDN, "%q is the account base DN itself; disabled accounts need a container of their own", dn)
+			return nil, defs.errorf(settingDisabledBaseDN, "%q is the account base DN itself; disabled accounts need a container of their own", dn)
 		}
 		if parsed.AncestorOfFold(c.base) {
-			return nil, settingError(settingDisabledBaseDN, "%q holds the account base DN %q; give a container beside it or below it", dn, c.baseDN)
+			return nil, defs.errorf(settingDisabledBaseDN, "%q holds the account base DN %q; give a container beside it or below it", dn, c.baseDN)
 		}
-		c.disabledBaseDN, c.disabled = dn, parsed
+		c.disabledBaseDN, c.disabled = normalDN(dn), parsed
 	}
+
+	n, err := strconv.ParseUint(value(settingPageSize), 10, 32)
+	if err != nil || n < 1 || n > maxPage {
+		return nil, defs.errorf(settingPageSize, "%q is not a whole number from 1 to %d", value(settingPageSize), maxPage)
+	}
+	c.pageSize = uint32(n)
+	secs, err := strconv.ParseFloat(value(settingTimeout), 64)
+	if err != nil || secs <= 0 || secs > 3600 {
+		return nil, defs.errorf(settingTimeout, "%q is not a number of seconds from 1 to 3600", value(settingTimeout))
+	}
+	c.timeout = time.Duration(secs * float64(time.Second))
+	return c, nil
+}
+
+// parseConfig checks the settings of a generic LDAP target and parses
+// them; files are relative to baseDir.
+func parseConfig(s map[string]string, baseDir string) (*config, error) {
+	c, err := parseCommon(settings, s, baseDir, 100000)
+	if err != nil {
+		return nil, err
+	}
+	value := func(key string) string { return settingDefs(settings).value(s, key) }
+	if _, err := goldap.ParseDN(c.bindDN); err != nil {
+		return nil, settingError(settingBindDN, "%q is not a distinguished name such as cn=provisio,ou=services,dc=example,dc=org", c.bindDN)
+	}
+	c.rdnAttribute = value(settingRDNAttribute)
+	c.groupType = value(settingGroupType)
+	c.enabledAttr = value(settingEnabledAttribute)
+	c.enabledValue = value(settingEnabledValue)
+	c.disabledValue = value(settingDisabledValue)
 
 	for _, oc := range strings.Split(value(settingObjectClasses), ",") {
 		if oc = strings.TrimSpace(oc); oc != "" {
@@ -291,6 +352,7 @@ func parseConfig(s map[string]string, baseDir string) (*config, error) {
 	if len(c.objectClasses) == 0 {
 		return nil, settingError(settingObjectClasses, "give at least one object class, such as inetOrgPerson")
 	}
+	c.accountFilter = eqFilter("objectClass", c.objectClasses[0])
 	if !validAttributeName(c.rdnAttribute) {
 		return nil, settingError(settingRDNAttribute, "%q is not an attribute name such as uid or cn", c.rdnAttribute)
 	}
@@ -302,6 +364,7 @@ func parseConfig(s map[string]string, baseDir string) (*config, error) {
 	case posixGroup:
 		c.memberAttr = "memberUid"
 	}
+	c.groupFilter = eqFilter("objectClass", c.groupType)
 
 	if c.enabledAttr != "" {
 		if !validAttributeName(c.enabledAttr) {
@@ -322,17 +385,6 @@ func parseConfig(s map[string]string, baseDir string) (*config, error) {
 	if c.enabledAttr == "" && c.disabledBaseDN == "" {
 		return nil, engine.Errorf(engine.Invalid, "choose how disabled accounts are marked: a container for disabled accounts (%s), an enabled attribute with its values (%s), or both; without either, a new account could sign in before its start date and a leaver's account after their end date", settingDisabledBaseDN, settingEnabledAttribute)
 	}
-
-	n, err := strconv.ParseUint(value(settingPageSize), 10, 32)
-	if err != nil || n < 1 || n > 100000 {
-		return nil, settingError(settingPageSize, "%q is not a whole number from 1 to 100000", value(settingPageSize))
-	}
-	c.pageSize = uint32(n)
-	secs, err := strconv.ParseFloat(value(settingTimeout), 64)
-	if err != nil || secs <= 0 || secs > 3600 {
-		return nil, settingError(settingTimeout, "%q is not a number of seconds from 1 to 3600", value(settingTimeout))
-	}
-	c.timeout = time.Duration(secs * float64(time.Second))
 	return c, nil
 }
 

@@ -31,7 +31,7 @@ func (c *Connector) memberValue(dn, uid string) string {
 // groupsWith returns the DNs of the groups below the group base DN whose
 // membership attribute holds value.
 func (c *Connector) groupsWith(conn *goldap.Conn, value string) ([]string, error) {
-	filter := "(&" + eqFilter("objectClass", c.cfg.groupType) + eqFilter(c.cfg.memberAttr, value) + ")"
+	filter := "(&" + c.cfg.groupFilter + eqFilter(c.cfg.memberAttr, value) + ")"
 	res, err := conn.Search(goldap.NewSearchRequest(c.cfg.groupBaseDN, goldap.ScopeWholeSubtree, goldap.NeverDerefAliases,
 		0, 0, false, filter, []string{noAttributes}, nil))
 	if resultCode(err) == goldap.LDAPResultNoSuchObject {
@@ -109,6 +109,17 @@ func (c *Connector) removeMember(conn *goldap.Conn, group, value string) error {
 	switch resultCode(err) {
 	case goldap.LDAPResultNoSuchAttribute, goldap.LDAPResultNoSuchObject:
 		return nil
+	case goldap.LDAPResultUnwillingToPerform:
+		// Active Directory refuses to remove a member that is not there
+		// (or names no entry): what Revoke wants is so when the group
+		// does not hold the value.
+		if c.cfg.ad != nil {
+			res, serr := conn.Search(goldap.NewSearchRequest(group, goldap.ScopeBaseObject, goldap.NeverDerefAliases,
+				0, 0, false, eqFilter(c.cfg.memberAttr, value), []string{noAttributes}, nil))
+			if serr == nil && len(res.Entries) == 0 {
+				return nil
+			}
+		}
 	}
 	return err
 }
@@ -144,7 +155,19 @@ const recentMax = 100_000
 type recent struct {
 	mu sync.Mutex
 	m  map[string]recentAccount
+	// moves maps the old DN of an entry this connector renamed or moved
+	// to its new one; see moved.
+	moves map[string]recentMove
 }
+
+type recentMove struct {
+	to string
+	at time.Time
+}
+
+// movedTTL is how long the connector remembers where it moved an entry:
+// longer than the retries of a call take.
+const movedTTL = time.Hour
 
 type recentAccount struct {
 	uid string
@@ -193,3 +216,46 @@ func (r *recent) get(dn string) (recentAccount, bool) {
 	}
 	return a, ok
 }
+
+// moved records that this connector renamed or moved the entry from one DN
+// to another, for a call described by why ("disable", "rename to x"). A
+// call whose answer was lost (the change made, the answer never received)
+// is retried with the old DN; the retry, the same call, finds the entry
+// through movedTo. Another call with the old DN finds nothing, as it
+// should. Active Directory names accounts by cn, which an account in
+// another container may share, so the new DN cannot be guessed from the
+// old one as it can in a generic directory, where the naming attribute is
+// unique.
+func (r *recent) moved(from, to, why string) {
+	now := time.Now()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.moves == nil {
+		r.moves = map[string]recentMove{}
+	}
+	if len(r.moves) >= recentMax {
+		for k, m := range r.moves {
+			if now.Sub(m.at) > movedTTL {
+				delete(r.moves, k)
+			}
+		}
+		if len(r.moves) >= recentMax {
+			clear(r.moves)
+		}
+	}
+	r.moves[moveKey(from, why)] = recentMove{to: to, at: now}
+}
+
+// movedTo returns where this connector moved the entry from for the call
+// described by why, if it did so within movedTTL.
+func (r *recent) movedTo(from, why string) (string, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	m, ok := r.moves[moveKey(from, why)]
+	if !ok || time.Since(m.at) > movedTTL {
+		return "", false
+	}
+	return m.to, true
+}
+
+func moveKey(dn, why string) string { return recentKey(dn) + "\x00" + strings.ToLower(why) }
