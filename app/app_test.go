@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"provisio/app"
+	"provisio/app/demo"
 	"provisio/engine"
 	"provisio/engine/importing"
 )
@@ -141,6 +142,9 @@ func TestDemoWorkspaceMovesWithItsFolder(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 0, outcomes[0].Run.Counts.Changed, "re-importing the same files changes nobody")
 	assert.Equal(t, 300, outcomes[0].Run.Counts.Unchanged)
+	n, err := b.ReadTargetAccounts(context.Background(), "ad", nil)
+	require.NoError(t, err, "the directory files moved with it")
+	assert.Positive(t, n)
 }
 
 func TestImportBlockedByThresholdChangesNothingUntilApproved(t *testing.T) {
@@ -371,6 +375,7 @@ func TestConfigExportImportRoundTrip(t *testing.T) {
 	require.NoError(t, a.ExportConfig(ctx, &out))
 	assert.Contains(t, out.String(), `"format": "provisio-config"`)
 	assert.Contains(t, out.String(), filepath.Join(a.Dir(), "demo-data", "persons.csv"), "exported paths are absolute")
+	assert.Contains(t, out.String(), filepath.Join(a.Dir(), "demo-data", "ad-directory.json"), "target systems' too")
 
 	// imported from elsewhere, as `provisio config import /tmp/x/config.json` does
 	elsewhere := t.TempDir()
@@ -378,6 +383,9 @@ func TestConfigExportImportRoundTrip(t *testing.T) {
 	cfg, err := b.ImportConfig(ctx, bytes.NewReader(out.Bytes()), filepath.Join(elsewhere, "config.json"), elsewhere)
 	require.NoError(t, err)
 	assert.Equal(t, filepath.Join(a.Dir(), "demo-data", "persons.csv"), cfg.SourceSystems[0].Settings["personsFile"])
+	ad, ok := cfg.TargetSystem("ad")
+	require.True(t, ok)
+	assert.Equal(t, filepath.Join(a.Dir(), "demo-data", "ad-directory.json"), ad.Settings["path"])
 	_, err = b.RunImport(ctx, nil, nil)
 	require.NoError(t, err)
 	list, err := b.Persons(ctx)
@@ -398,6 +406,34 @@ func TestConfigImportRelativePathsAreRelativeToTheFile(t *testing.T) {
 	require.NoError(t, err)
 	_, err = a.RunImport(ctx, nil, nil)
 	require.NoError(t, err)
+}
+
+func TestConfigImportTargetFilesAreRelativeToTheFile(t *testing.T) {
+	dir := t.TempDir()
+	_, err := demo.Generate(dir, demo.Options{Persons: demo.MinPersons})
+	require.NoError(t, err)
+	f, err := os.Open(filepath.Join(dir, demo.ConfigFile))
+	require.NoError(t, err)
+	defer f.Close()
+	a := openApp(t)
+	ctx := context.Background()
+	cfg, err := a.ImportConfig(ctx, f, f.Name(), dir)
+	require.NoError(t, err)
+	for key, name := range map[string]string{"ad": demo.ADDirectoryFile, "google": demo.GoogleDirectoryFile} {
+		tg, ok := cfg.TargetSystem(key)
+		require.True(t, ok, key)
+		assert.Equal(t, filepath.Join(dir, name), tg.Settings["path"], "%s: stored absolute, relative to config.json's folder", key)
+		_, err := a.ReadTargetAccounts(ctx, key, nil)
+		require.NoError(t, err, key)
+	}
+	manual := engine.TargetSystem{Key: "hand", Name: "By hand", Kind: engine.TargetManual, Settings: map[string]string{"path": "notes.txt"}}
+	cfg.TargetSystems = append(cfg.TargetSystems, manual)
+	var out bytes.Buffer
+	require.NoError(t, json.NewEncoder(&out).Encode(engine.ConfigFile{Format: engine.ConfigFormat, Version: 1, Config: cfg}))
+	cfg, err = a.ImportConfig(ctx, &out, "config.json", dir)
+	require.NoError(t, err)
+	hand, _ := cfg.TargetSystem("hand")
+	assert.Equal(t, "notes.txt", hand.Settings["path"], "settings a connector does not declare as files are left alone")
 }
 
 func TestConfigImportDoesNotLeavePersonsWithoutTheirSource(t *testing.T) {

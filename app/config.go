@@ -227,9 +227,7 @@ func (a *App) ExportConfig(ctx context.Context, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	for i := range cfg.SourceSystems {
-		resolveFileSettings(&cfg.SourceSystems[i], a.dir)
-	}
+	resolveFileSettings(cfg, a.dir)
 	rules, err := a.store.ListRules(ctx)
 	if err != nil {
 		return err
@@ -252,9 +250,7 @@ func (a *App) ImportConfig(ctx context.Context, r io.Reader, name, baseDir strin
 		return nil, err
 	}
 	cfg := file.Config
-	for i := range cfg.SourceSystems {
-		resolveFileSettings(&cfg.SourceSystems[i], baseDir)
-	}
+	resolveFileSettings(cfg, baseDir)
 	if err := a.checkConfig(cfg); err != nil {
 		return nil, engine.Errorf(engine.Invalid, "%s: %v", name, err)
 	}
@@ -521,18 +517,32 @@ func lineOf(raw []byte, offset int64) int {
 	return 1 + strings.Count(string(raw[:min(int(offset), len(raw))]), "\n")
 }
 
-// resolveFileSettings makes relative file settings absolute against dir.
-func resolveFileSettings(src *engine.SourceSystem, dir string) {
-	kind, ok := connectors.Source(src.Kind)
-	if !ok || dir == "" {
+// resolveFileSettings makes the relative file settings of the source and
+// target systems' connectors absolute against dir.
+func resolveFileSettings(cfg *engine.Config, dir string) {
+	if dir == "" {
 		return
 	}
-	for _, d := range kind.Settings {
-		if d.Kind != engine.SettingFile {
-			continue
+	for i := range cfg.SourceSystems {
+		src := &cfg.SourceSystems[i]
+		if kind, ok := connectors.Source(src.Kind); ok {
+			absoluteFiles(src.Settings, kind.Settings, dir)
 		}
-		if v := src.Settings[d.Key]; v != "" && !filepath.IsAbs(v) {
-			src.Settings[d.Key] = filepath.Join(dir, v)
+	}
+	for i := range cfg.TargetSystems {
+		t := &cfg.TargetSystems[i]
+		if kind, ok := connectors.Target(t.Kind); ok {
+			absoluteFiles(t.Settings, kind.Settings, dir)
+		}
+	}
+}
+
+// absoluteFiles makes the relative file settings among settings absolute
+// against dir.
+func absoluteFiles(settings map[string]string, defs []engine.SettingDef, dir string) {
+	for _, d := range defs {
+		if v := settings[d.Key]; d.Kind == engine.SettingFile && v != "" && !filepath.IsAbs(v) {
+			settings[d.Key] = filepath.Join(dir, v)
 		}
 	}
 }

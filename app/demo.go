@@ -17,13 +17,16 @@ import (
 	"provisio/engine/importing"
 )
 
-// DemoDataDir is the folder of a demo workspace that holds its CSV files.
+// DemoDataDir is the folder of a demo workspace that holds its CSV files
+// and its targets' directory files.
 const DemoDataDir = "demo-data"
 
 // CreateDemo fills an empty workspace with the shipped demo: its CSV files
-// are copied into the workspace's demo-data folder, its configuration
-// refers to them relative to the workspace (so the folder can move), and a
-// first import runs.
+// and directory files are copied into the workspace's demo-data folder,
+// its configuration refers to them relative to the workspace (so the
+// folder can move), the targets' accounts are read (so that the first
+// evaluation correlates the accounts they already hold), and a first
+// import runs.
 func (a *App) CreateDemo(ctx context.Context, progress func(importing.Progress)) ([]ImportOutcome, error) {
 	empty, err := a.IsEmpty(ctx)
 	if err != nil {
@@ -53,7 +56,10 @@ func (a *App) CreateDemo(ctx context.Context, progress func(importing.Progress))
 			file, err = ReadConfigFile(strings.NewReader(string(raw)), name)
 			return err
 		}
-		return os.WriteFile(filepath.Join(dataDir, path.Base(name)), shiftDates(raw, shift), 0o600)
+		if path.Ext(name) == ".csv" {
+			raw = shiftDates(raw, shift)
+		}
+		return os.WriteFile(filepath.Join(dataDir, path.Base(name)), raw, 0o600)
 	})
 	if err != nil {
 		return nil, engine.Wrap(engine.Internal, err, "unpack the demo data")
@@ -65,11 +71,12 @@ func (a *App) CreateDemo(ctx context.Context, progress func(importing.Progress))
 	for i := range cfg.SourceSystems {
 		src := &cfg.SourceSystems[i]
 		kind, _ := connectors.Source(src.Kind)
-		for _, d := range kind.Settings {
-			if v := src.Settings[d.Key]; d.Kind == engine.SettingFile && v != "" && !filepath.IsAbs(v) {
-				src.Settings[d.Key] = filepath.ToSlash(filepath.Join(DemoDataDir, v))
-			}
-		}
+		inDemoData(src.Settings, kind.Settings)
+	}
+	for i := range cfg.TargetSystems {
+		t := &cfg.TargetSystems[i]
+		kind, _ := connectors.Target(t.Kind)
+		inDemoData(t.Settings, kind.Settings)
 	}
 	if err := a.checkConfig(cfg); err != nil {
 		return nil, err
@@ -84,13 +91,30 @@ func (a *App) CreateDemo(ctx context.Context, progress func(importing.Progress))
 	if err != nil {
 		return nil, err
 	}
+	for _, t := range cfg.TargetSystems {
+		if t.Writes() && !t.Disabled {
+			if _, err := a.ReadTargetAccounts(ctx, t.Key, nil); err != nil {
+				return nil, err
+			}
+		}
+	}
 	return a.RunImport(ctx, nil, progress)
+}
+
+// inDemoData makes the relative file settings of a demo connector
+// relative to the workspace: the files are in its demo-data folder.
+func inDemoData(settings map[string]string, defs []engine.SettingDef) {
+	for _, d := range defs {
+		if v := settings[d.Key]; d.Kind == engine.SettingFile && v != "" && !filepath.IsAbs(v) {
+			settings[d.Key] = filepath.ToSlash(filepath.Join(DemoDataDir, v))
+		}
+	}
 }
 
 // demoDate matches the dd-MM-yyyy dates of the shipped demo files.
 var demoDate = regexp.MustCompile(`\b(\d{2})-(\d{2})-(\d{4})\b`)
 
-// shiftDates moves every dd-MM-yyyy date in raw by days.
+// shiftDates moves every dd-MM-yyyy date in raw, a CSV file, by days.
 func shiftDates(raw []byte, days int) []byte {
 	if days == 0 {
 		return raw

@@ -27,7 +27,9 @@ func demoApp(t *testing.T) *app.App {
 }
 
 // planText writes an evaluation as reviewable text: figures, then every
-// action with its reasons.
+// action with its operation (and the account it works on), its reasons
+// and the attributes it writes, one a line: "= new" for a value written
+// where there was none, "old → new" for a change.
 func planText(e *engine.Evaluation) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "as of %s, snapshot %d: %d persons, %d evaluated, %d blocked, %d excluded, %d actions\n",
@@ -49,7 +51,18 @@ func planText(e *engine.Evaluation) string {
 		for _, r := range x.Reasons {
 			why = append(why, fmt.Sprintf("%s %v %s", r.Rule, r.Contracts, r.Why))
 		}
-		fmt.Fprintf(&b, "%s %s %s ← %s\n", x.Verb(), x.Person, x.Key, strings.Join(why, "; "))
+		op := string(x.Op)
+		if x.Ref != "" {
+			op += " " + x.Ref
+		}
+		fmt.Fprintf(&b, "%s %s %s [%s] ← %s\n", x.Verb(), x.Person, x.Key, op, strings.Join(why, "; "))
+		for _, c := range x.Changes {
+			if c.Old == "" {
+				fmt.Fprintf(&b, "    %s = %q\n", c.Attribute, c.New)
+			} else {
+				fmt.Fprintf(&b, "    %s: %q → %q\n", c.Attribute, c.Old, c.New)
+			}
+		}
 	}
 	return b.String()
 }

@@ -25,10 +25,12 @@ if (partner) {
 }
 [first, family].filter(Boolean).join(" ")`
 
-// Config returns the configuration that imports the generated files: the
-// custom fields, the source system "hr" reading the three CSV files next
-// to config.json, its complete mapping and its import thresholds.
-func Config() *engine.ConfigFile {
+// Config returns the configuration of a generated organisation of the
+// given number of persons: the custom fields, the source system "hr"
+// reading the three CSV files next to config.json, its complete mapping
+// and its import thresholds, the target systems writing to the directory
+// files next to it, and the business rules.
+func Config(persons int) *engine.ConfigFile {
 	field := func(path, column string) engine.FieldMapping {
 		return engine.FieldMapping{Field: path, Type: engine.MapField, Value: column}
 	}
@@ -111,24 +113,162 @@ func Config() *engine.ConfigFile {
 			},
 		}},
 	}
-	cfg.TargetSystems = demoTargets()
+	cfg.TargetSystems = demoTargets(persons >= LargeOrganisation)
 	return &engine.ConfigFile{Format: engine.ConfigFormat, Version: engine.ConfigFileVersion, Config: cfg, Rules: demoRules()}
 }
 
-// demoTargets are the demo's target systems, their permissions entered by
-// hand (department groups are made by a rule's template and not listed).
-func demoTargets() []engine.TargetSystem {
+// The directory files of the demo's targets, next to config.json.
+const (
+	ADDirectoryFile     = "ad-directory.json"
+	GoogleDirectoryFile = "google-directory.json"
+)
+
+// nameFunctions are the JavaScript functions the demo's account mapping
+// builds names with (callName and familyName in accounts.go are their
+// twins in Go): the name a person goes by, the nickname or else the
+// given names, and the family name their name convention asks for, each
+// family name with its prefix, as the display name has them.
+const nameFunctions = `function callName() {
+  return Person.Name.NickName.trim() || Person.Name.GivenName.trim()
+}
+function familyName() {
+  function part(prefix, name) { return [prefix.trim(), name.trim()].filter(Boolean).join(" ") }
+  const birth = part(Person.Name.FamilyNamePrefix, Person.Name.FamilyName)
+  const partner = part(Person.Name.FamilyNamePartnerPrefix, Person.Name.FamilyNamePartner)
+  if (!partner) return birth
+  switch (Person.Name.Convention.trim().toUpperCase()) {
+    case "P": return partner
+    case "BP": return [birth, partner].filter(Boolean).join("-")
+    case "PB": return [partner, birth].filter(Boolean).join("-")
+  }
+  return birth
+}
+`
+
+// accountNameSnippet is the logon name: the first letter of the name a
+// person goes by and their family name, prefix included, without
+// diacritics, in lower case letters only, at most 20 characters (Active
+// Directory's limit) with the iteration that makes it unique:
+// "Zoë van der Meer" is zvandermeer, the next one zvandermeer1.
+const accountNameSnippet = nameFunctions + `const base = removeDiacritics(callName().charAt(0) + familyName()).toLowerCase().replace(/[^a-z]/g, "")
+const suffix = Iteration > 0 ? String(Iteration) : ""
+base.slice(0, 20 - suffix.length) + suffix`
+
+// principalNameSnippet is the logon name at the demo's domain.
+const principalNameSnippet = accountNameSnippet + ` + "@` + EmailDomain + `"`
+
+// mailSnippet is the e-mail address as the HR export's addresses are made:
+// the first name a person goes by and their family name, without
+// diacritics, in lower case, joined by a dot, with the iteration that
+// makes it unique: jan.vandenberg@…, then jan.vandenberg1@….
+const mailSnippet = nameFunctions + `function local(s) { return removeDiacritics(s).toLowerCase().replace(/[^a-z0-9-]/g, "") }
+local(callName().split(" ")[0]) + "." + local(familyName()) + (Iteration > 0 ? Iteration : "") + "@` + EmailDomain + `"`
+
+// The account mapping of a large organisation: logon names are employee
+// numbers, and the e-mail address is the one HR has (a new hire's is made
+// from the name).
+const (
+	largePrincipalNameSnippet = `Person.ExternalId + "@` + EmailDomain + `"`
+	largeMailSnippet          = nameFunctions + `function local(s) { return removeDiacritics(s).toLowerCase().replace(/[^a-z0-9-]/g, "") }
+const hr = Person.Contact.Business.Email.trim()
+hr && Iteration === 0 ? hr : local(callName().split(" ")[0]) + "." + local(familyName()) + (Iteration > 0 ? Iteration : "") + "@` + EmailDomain + `"`
+)
+
+// LargeOrganisation is the number of persons from which the demo's
+// Active Directory names accounts by employee number, as large
+// organisations do: with the generator's name tables, dozens of people
+// then share a first letter and family name, and making their logon names
+// unique would take more tries (and time) than a demo should.
+const LargeOrganisation = 10_000
+
+// Texts of the demo's account mappings.
+const (
+	givenNameSnippet  = nameFunctions + "callName()"
+	familyNameSnippet = nameFunctions + "familyName()"
+	// DisabledDescription is what the description of an account says
+	// while it is disabled.
+	DisabledDescription = "Disabled by Provisio"
+)
+
+// demoTargets are the demo's target systems: Active Directory and Google
+// Workspace as directory files, so that the whole pipeline runs with no
+// server. Their permissions are listed for the rule editor; department
+// groups are made by a rule's template and declared only in the directory
+// file. A large organisation's logon names are employee numbers.
+func demoTargets(large bool) []engine.TargetSystem {
+	fixed := func(v string) *engine.StageValue { return &engine.StageValue{Type: engine.MapFixed, Value: v} }
+	field := func(path string) *engine.StageValue { return &engine.StageValue{Type: engine.MapField, Value: path} }
+	snippet := func(js string) *engine.StageValue { return &engine.StageValue{Type: engine.MapComplex, Value: js} }
+	// row maps an attribute: at create, and kept in line afterwards
+	// (update) when kept is set.
+	row := func(attr string, unique, kept bool, v *engine.StageValue) engine.AttributeMapping {
+		m := engine.AttributeMapping{Attribute: attr, Unique: unique, Stages: map[engine.Stage]*engine.StageValue{engine.StageCreate: v}}
+		if kept {
+			m.Stages[engine.StageUpdate] = v
+		}
+		return m
+	}
+	percent := func(op engine.ActionOp, p float64) engine.ActionThreshold {
+		return engine.ActionThreshold{Op: op, MaxPercent: &p}
+	}
+	logon := []engine.AttributeMapping{
+		row("sAMAccountName", true, false, snippet(accountNameSnippet)),
+		row("userPrincipalName", true, true, snippet(principalNameSnippet)),
+	}
+	mail := row("mail", true, false, snippet(mailSnippet))
+	if large {
+		logon = []engine.AttributeMapping{
+			row("sAMAccountName", true, false, field("ExternalId")),
+			row("userPrincipalName", true, true, snippet(largePrincipalNameSnippet)),
+		}
+		mail = row("mail", true, false, snippet(largeMailSnippet))
+	}
 	return []engine.TargetSystem{
-		{Key: "ad", Name: "Active Directory", Kind: engine.TargetManual, Permissions: []engine.Permission{
-			{ID: "GG-All-Staff", Name: "All staff", Description: "Everyone employed"},
-			{ID: "GG-ICT-Admins", Name: "ICT administrators", Description: "Administrative rights on servers and the network"},
-			{ID: "GG-Managers", Name: "Managers", Description: "Team leads, department managers, directors"},
-			{ID: "GG-VPN", Name: "VPN users", Description: "Remote access to the network"},
-		}},
-		{Key: "google", Name: "Google Workspace", Kind: engine.TargetManual, Permissions: []engine.Permission{
-			{ID: "licence-business-standard", Name: "Business Standard licence"},
-			{ID: "group-managers", Name: "Managers mailing list"},
-		}},
+		{
+			Key: "ad", Name: "Active Directory", Kind: "file",
+			Settings: map[string]string{"path": ADDirectoryFile, "identity": "sAMAccountName"},
+			Permissions: []engine.Permission{
+				{ID: "GG-All-Staff", Name: "All staff", Description: "Everyone employed"},
+				{ID: "GG-ICT-Admins", Name: "ICT administrators", Description: "Administrative rights on servers and the network"},
+				{ID: "GG-Managers", Name: "Managers", Description: "Team leads, department managers, directors"},
+				{ID: "GG-VPN", Name: "VPN users", Description: "Remote access to the network"},
+			},
+			Mapping: append(logon,
+				row("givenName", false, true, snippet(givenNameSnippet)),
+				row("sn", false, true, snippet(familyNameSnippet)),
+				row("displayName", false, true, field("DisplayName")),
+				mail,
+				row("employeeID", false, false, field("ExternalId")),
+				row("department", false, true, field("PrimaryContract.Department.Name")),
+				row("title", false, true, field("PrimaryContract.Title.Name")),
+				engine.AttributeMapping{Attribute: "description", Stages: map[engine.Stage]*engine.StageValue{
+					engine.StageEnable:  fixed(""),
+					engine.StageDisable: fixed(DisabledDescription),
+				}},
+			),
+			Correlation: &engine.Correlation{PersonField: "ExternalId", Attribute: "employeeID"},
+			Lifecycle:   engine.Lifecycle{End: engine.EndKeepDisabled, DeleteAfterDays: 30},
+			Thresholds:  []engine.ActionThreshold{percent(engine.OpDelete, 10), percent(engine.OpDisable, 25)},
+		},
+		{
+			Key: "google", Name: "Google Workspace", Kind: "file",
+			Settings: map[string]string{"path": GoogleDirectoryFile, "identity": "primaryEmail"},
+			Permissions: []engine.Permission{
+				{ID: "licence-business-standard", Name: "Business Standard licence"},
+				{ID: "group-managers", Name: "Managers mailing list"},
+			},
+			// the names follow Active Directory's, and the mailbox is the
+			// address Active Directory has: Google Workspace is provisioned
+			// after it
+			Mapping: []engine.AttributeMapping{
+				row("primaryEmail", true, false, field("Accounts.ad.mail")),
+				row("name.givenName", false, true, field("Accounts.ad.givenName")),
+				row("name.familyName", false, true, field("Accounts.ad.sn")),
+				row("orgUnitPath", false, false, fixed("/Staff")),
+			},
+			Lifecycle:  engine.Lifecycle{End: engine.EndDelete},
+			Thresholds: []engine.ActionThreshold{percent(engine.OpDelete, 10)},
+		},
 	}
 }
 

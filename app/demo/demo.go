@@ -1,16 +1,22 @@
 // Package demo generates realistic, deterministic personnel data as a
-// European HR system exports it, and the Provisio configuration that
-// imports it: the demo workspace ships such a data set, and benchmarks and
-// tests generate larger ones.
+// European HR system exports it, the Provisio configuration that imports
+// it and provisions its accounts, and the directory files its target
+// systems start from: the demo workspace ships such a data set, so that
+// import, evaluation and enforcement run with no server, and benchmarks
+// and tests generate larger ones.
 //
-// Generate writes four files into a folder:
+// Generate writes six files into a folder:
 //
-//	departments.csv  Code;Name;ParentCode;ManagerNumber
-//	persons.csv      EmployeeNumber;FirstName;Initials;Nickname;Prefix;LastName;PartnerPrefix;
-//	                 PartnerLastName;NameConvention;BirthDate;Gender;WorkEmail;MobilePhone;PreferredLanguage
-//	contracts.csv    ContractId;EmployeeNumber;StartDate;EndDate;ContractType;Fte;HoursPerWeek;
-//	                 DepartmentCode;DepartmentName;JobCode;JobTitle;Location;CostCenter;ManagerNumber;Shift
-//	config.json      a provisio-config file with the source system "hr" that reads them
+//	departments.csv        Code;Name;ParentCode;ManagerNumber
+//	persons.csv            EmployeeNumber;FirstName;Initials;Nickname;Prefix;LastName;PartnerPrefix;
+//	                       PartnerLastName;NameConvention;BirthDate;Gender;WorkEmail;MobilePhone;PreferredLanguage
+//	contracts.csv          ContractId;EmployeeNumber;StartDate;EndDate;ContractType;Fte;HoursPerWeek;
+//	                       DepartmentCode;DepartmentName;JobCode;JobTitle;Location;CostCenter;ManagerNumber;Shift
+//	config.json            a provisio-config file with the source system "hr" that reads them, the
+//	                       target systems "ad" and "google" and the business rules
+//	ad-directory.json      Active Directory as a directory file (connectors/file): its groups and
+//	                       a few accounts made before Provisio
+//	google-directory.json  Google Workspace as a directory file: its groups and its administrator
 //
 // The CSV files are UTF-8 with a byte order mark, separated by semicolons,
 // with dates as dd-MM-yyyy and decimal commas, like a spreadsheet export
@@ -159,7 +165,10 @@ func Generate(outDir string, opts Options) (*Summary, error) {
 		})
 	}
 	if err == nil {
-		err = writeConfig(filepath.Join(outDir, ConfigFile))
+		err = writeConfig(filepath.Join(outDir, ConfigFile), opts.Persons)
+	}
+	if err == nil {
+		err = g.dirs.write(g, outDir)
 	}
 	if err != nil {
 		return nil, engine.Wrap(engine.Unavailable, err, "demo data: write %s", outDir)
@@ -210,8 +219,8 @@ func writeCSV(path string, header []string, rows func(*csv.Writer) error) (err e
 }
 
 // writeConfig writes the configuration that imports the generated files.
-func writeConfig(path string) error {
-	b, err := json.MarshalIndent(Config(), "", "  ")
+func writeConfig(path string, persons int) error {
+	b, err := json.MarshalIndent(Config(persons), "", "  ")
 	if err != nil {
 		return err
 	}

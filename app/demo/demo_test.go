@@ -111,7 +111,7 @@ func parseDate(t testing.TB, s string) engine.Date {
 func TestGenerateIsDeterministic(t *testing.T) {
 	read := func(dir string) map[string][]byte {
 		out := map[string][]byte{}
-		for _, name := range []string{DepartmentsFile, PersonsFile, ContractsFile, ConfigFile} {
+		for _, name := range []string{DepartmentsFile, PersonsFile, ContractsFile, ConfigFile, ADDirectoryFile, GoogleDirectoryFile} {
 			b, err := os.ReadFile(filepath.Join(dir, name))
 			require.NoError(t, err)
 			out[name] = b

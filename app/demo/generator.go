@@ -74,6 +74,8 @@ type generator struct {
 	folded map[string]string
 	// groupW are the cumulative weights of nameGroups.
 	groupW []int
+	// dirs collects the accounts of the targets' directory files.
+	dirs *directories
 }
 
 func newGenerator(opts Options) *generator {
@@ -87,6 +89,7 @@ func newGenerator(opts Options) *generator {
 		people:    make(map[uint64]struct{}, n),
 		emails:    make(map[uint64]uint16, n),
 		folded:    map[string]string{},
+		dirs:      newDirectories(n),
 	}
 	total := 0
 	for _, ng := range nameGroups {
@@ -298,6 +301,7 @@ func (g *generator) writePersons(pw, cw *csv.Writer, sum *Summary) error {
 		}
 
 		cs = g.contracts(i, id, cs[:0])
+		g.dirs.consider(g, i, id, cs)
 		future, left := true, true
 		for k, c := range cs {
 			crow[0], crow[1] = no+"-"+strconv.Itoa(k+1), no

@@ -43,7 +43,7 @@ func TestShippedDemoMatchesGenerator(t *testing.T) {
 	for _, e := range entries {
 		names = append(names, e.Name())
 	}
-	want := []string{ConfigFile, ContractsFile, DepartmentsFile, PersonsFile}
+	want := []string{ConfigFile, ContractsFile, DepartmentsFile, PersonsFile, ADDirectoryFile, GoogleDirectoryFile}
 	slices.Sort(want)
 	require.Equal(t, want, names, "assets/demo holds exactly the generated files")
 
