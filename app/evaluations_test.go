@@ -60,7 +60,11 @@ func planText(e *engine.Evaluation) string {
 			if c.Old == "" {
 				fmt.Fprintf(&b, "    %s = %q\n", c.Attribute, c.New)
 			} else {
-				fmt.Fprintf(&b, "    %s: %q → %q\n", c.Attribute, c.Old, c.New)
+				if c.Old == c.New {
+					fmt.Fprintf(&b, "    %s: %q (kept)\n", c.Attribute, c.New)
+				} else {
+					fmt.Fprintf(&b, "    %s: %q → %q\n", c.Attribute, c.Old, c.New)
+				}
 			}
 		}
 	}

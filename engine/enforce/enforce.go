@@ -454,7 +454,7 @@ func (r *runner) finish(a *engine.Action, res engine.ActionResult, changes []eng
 	if !r.o.Run.DryRun && (res.Outcome == engine.OutcomeDone || res.Outcome == engine.OutcomeFailed) {
 		audit = &engine.AuditEntry{
 			At: res.At, Run: r.o.Run.ID, Person: a.Person, PersonName: a.PersonName, Target: a.Key.Target,
-			Op: a.Op, Key: a.Key, Ref: res.Ref, Changes: a.Changes, Outcome: res.Outcome, Error: res.Error,
+			Op: a.Op, Key: a.Key, Ref: res.Ref, Changes: changed(a.Changes), Outcome: res.Outcome, Error: res.Error,
 		}
 		if audit.Ref == "" {
 			audit.Ref = a.Ref
@@ -568,13 +568,29 @@ func (r *runner) findOwn(ctx context.Context, attrs engine.Attributes) (string, 
 	return "", false
 }
 
+// newValues returns what an action writes: the attributes that change (a
+// correlation also lists those that stay, for the ledger).
 func newValues(changes []engine.AttributeChange) engine.Attributes {
-	if len(changes) == 0 {
-		return nil
-	}
-	out := make(engine.Attributes, len(changes))
+	var out engine.Attributes
 	for _, c := range changes {
+		if c.Old == c.New {
+			continue
+		}
+		if out == nil {
+			out = make(engine.Attributes, len(changes))
+		}
 		out[c.Attribute] = c.New
+	}
+	return out
+}
+
+// changed leaves out the attributes that stay as they are.
+func changed(changes []engine.AttributeChange) []engine.AttributeChange {
+	var out []engine.AttributeChange
+	for _, c := range changes {
+		if c.Old != c.New {
+			out = append(out, c)
+		}
 	}
 	return out
 }
@@ -653,17 +669,32 @@ func ruleIDs(reasons []engine.Reason) []string {
 	return out
 }
 
-// recorder batches results into journal transactions on its own
-// goroutine.
+// recorder records results in the journal on its own goroutine, in
+// batches: a batch is written once BatchSize results wait, or BatchDelay
+// after the last one, and takes every result that came in while the batch
+// before it was being written (a group commit). A slow disk thus makes
+// the batches larger, not the run slower: the workers go on while a batch
+// is written, and wait only when maxPending batches' worth of results
+// wait.
 type recorder struct {
-	o       *Options
-	in      chan record
-	done    chan struct{}
-	failed  chan struct{}
+	o    *Options
+	size int
+	// kick wakes the writer when a batch is full or the run ends.
+	kick   chan struct{}
+	done   chan struct{}
+	failed chan struct{}
+	once   sync.Once
+
 	mu      sync.Mutex
+	space   sync.Cond // signalled when the writer takes the pending results
+	pending []record
+	closed  bool
 	failure error
-	once    sync.Once
 }
+
+// maxPending is how many batches' worth of results may wait for the
+// journal before the workers wait for it.
+const maxPending = 16
 
 type record struct {
 	res     engine.ActionResult
@@ -672,63 +703,87 @@ type record struct {
 }
 
 func newRecorder(ctx context.Context, o Options) *recorder {
-	r := &recorder{o: &o, in: make(chan record, 1024), done: make(chan struct{}), failed: make(chan struct{})}
-	size, delay := o.BatchSize, o.BatchDelay
-	if size <= 0 {
-		size = 256
+	r := &recorder{o: &o, size: o.BatchSize, kick: make(chan struct{}, 1), done: make(chan struct{}), failed: make(chan struct{})}
+	r.space.L = &r.mu
+	delay := o.BatchDelay
+	if r.size <= 0 {
+		r.size = 256
 	}
 	if delay <= 0 {
 		delay = 100 * time.Millisecond
 	}
 	// the journal is written even after ctx ends: what was done must be
 	// recorded
-	wctx := context.WithoutCancel(ctx)
-	go func() {
-		defer close(r.done)
-		var batch []record
-		tick := time.NewTicker(delay)
-		defer tick.Stop()
-		flush := func() {
-			if len(batch) == 0 || r.err() != nil {
-				batch = batch[:0]
-				return
-			}
-			results := make([]engine.ActionResult, 0, len(batch))
-			var changes []engine.LedgerChange
-			var audit []engine.AuditEntry
-			for _, b := range batch {
-				results = append(results, b.res)
-				changes = append(changes, b.changes...)
-				if b.audit != nil {
-					audit = append(audit, *b.audit)
-				}
-			}
-			if err := r.o.Journal.RecordResults(wctx, r.o.Run.ID, results, changes, audit); err != nil {
-				r.fail(err)
-			}
-			batch = batch[:0]
-		}
-		for {
-			select {
-			case rec, ok := <-r.in:
-				if !ok {
-					flush()
-					return
-				}
-				batch = append(batch, rec)
-				if len(batch) >= size {
-					flush()
-				}
-			case <-tick.C:
-				flush()
-			}
-		}
-	}()
+	go r.write(context.WithoutCancel(ctx), delay)
 	return r
 }
 
+// write writes the pending results, a batch at a time, until the recorder
+// is stopped.
+func (r *recorder) write(ctx context.Context, delay time.Duration) {
+	defer close(r.done)
+	tick := time.NewTicker(delay)
+	defer tick.Stop()
+	for {
+		r.mu.Lock()
+		wait := len(r.pending) < r.size && !r.closed
+		r.mu.Unlock()
+		if wait {
+			select {
+			case <-r.kick:
+			case <-tick.C:
+			}
+		}
+		r.mu.Lock()
+		batch, closed := r.pending, r.closed
+		r.pending = nil
+		r.space.Broadcast()
+		r.mu.Unlock()
+		r.flush(ctx, batch)
+		if closed {
+			return
+		}
+	}
+}
+
+func (r *recorder) flush(ctx context.Context, batch []record) {
+	if len(batch) == 0 || r.err() != nil {
+		return
+	}
+	results := make([]engine.ActionResult, 0, len(batch))
+	var changes []engine.LedgerChange
+	audit := make([]engine.AuditEntry, 0, len(batch))
+	for _, b := range batch {
+		results = append(results, b.res)
+		changes = append(changes, b.changes...)
+		if b.audit != nil {
+			audit = append(audit, *b.audit)
+		}
+	}
+	if err := r.o.Journal.RecordResults(ctx, r.o.Run.ID, results, changes, audit); err != nil {
+		r.fail(err)
+	}
+}
+
+// add queues a result for the journal. It must not be called after stop.
 func (r *recorder) add(res engine.ActionResult, changes []engine.LedgerChange, audit *engine.AuditEntry) {
-	r.in <- record{res: res, changes: changes, audit: audit}
+	r.mu.Lock()
+	for len(r.pending) >= maxPending*r.size && r.failure == nil {
+		r.space.Wait()
+	}
+	r.pending = append(r.pending, record{res: res, changes: changes, audit: audit})
+	full := len(r.pending) >= r.size
+	r.mu.Unlock()
+	if full {
+		r.wake()
+	}
+}
+
+func (r *recorder) wake() {
+	select {
+	case r.kick <- struct{}{}:
+	default: // the writer is woken already
+	}
 }
 
 func (r *recorder) fail(err error) {
@@ -737,6 +792,7 @@ func (r *recorder) fail(err error) {
 	if r.failure == nil {
 		r.failure = engine.Wrap(engine.Internal, err, "record the run's results")
 		close(r.failed)
+		r.space.Broadcast()
 	}
 }
 
@@ -749,7 +805,10 @@ func (r *recorder) err() error {
 // stop records what is left and returns the first journal error.
 func (r *recorder) stop() error {
 	r.once.Do(func() {
-		close(r.in)
+		r.mu.Lock()
+		r.closed = true
+		r.mu.Unlock()
+		r.wake()
 		<-r.done
 	})
 	return r.err()

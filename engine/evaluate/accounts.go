@@ -336,7 +336,7 @@ func (ev *evaluator) mapTarget(p *engine.Person, target string, ta *TargetAccoun
 					}
 				}
 				attrs = corr
-				a.Changes = diff(attrs, values)
+				a.Changes = correlated(engine.OpCorrelate, attrs, values)
 				attrs = merge(attrs, values)
 				continue
 			}
@@ -633,6 +633,7 @@ func (u *planPass) target(ctx context.Context, target string) error {
 	}
 	ix := u.indexes[target]
 	var session *accounts.Session
+	next := map[string]int{} // first clashing values → the iteration to try next
 	for j := range u.e.Actions {
 		if j%4096 == 0 {
 			if err := engine.CheckCanceled(ctx); err != nil {
@@ -673,19 +674,25 @@ func (u *planPass) target(ctx context.Context, target string) error {
 		}
 		found := false
 		var why string
-		for it := 0; it < maxIterations; it++ {
+		// persons whose first values clash alike go on where the last of
+		// them found a free one: the values before are taken
+		first := uniqueKey(unique, a.Changes)
+		for it := next[first]; it < maxIterations; it++ {
 			values, err := session.Values(stage, u.planInput(a, target, it))
 			if err != nil {
 				why = err.Error()
 				break
 			}
-			if changes := diff(base, values); free(ix, unique, changes, own) {
+			if changes := correlated(a.Op, base, values); free(ix, unique, changes, own) {
 				if !slices.Equal(changes, a.Changes) {
 					a.Changes = changes
 					u.markChanged(target, a.Person)
 				}
 				take(ix, unique, changes)
 				found = true
+				if it > 0 && first != "" {
+					next[first] = it + 1
+				}
 				break
 			}
 		}
@@ -810,4 +817,51 @@ func newAttributes(changes []engine.AttributeChange) engine.Attributes {
 		out[c.Attribute] = c.New
 	}
 	return out
+}
+
+// correlated returns an action's attribute changes: for a correlation
+// every attribute the account is known by, those that stay as they are
+// with their old value as new, so that the ledger learns them all (other
+// targets' mappings read them); for anything else only what changes.
+func correlated(op engine.ActionOp, have, values engine.Attributes) []engine.AttributeChange {
+	changes := diff(have, values)
+	if op != engine.OpCorrelate {
+		return changes
+	}
+	for _, name := range have.Names() {
+		if v := have[name]; v != "" && attribute(values, name) == "" && !hasAttribute(values, name) {
+			changes = append(changes, engine.AttributeChange{Attribute: name, Old: v, New: v})
+		}
+	}
+	for _, name := range values.Names() {
+		if old := attribute(have, name); old == values[name] && old != "" {
+			changes = append(changes, engine.AttributeChange{Attribute: name, Old: old, New: old})
+		}
+	}
+	slices.SortFunc(changes, func(x, y engine.AttributeChange) int { return strings.Compare(x.Attribute, y.Attribute) })
+	return changes
+}
+
+func hasAttribute(a engine.Attributes, name string) bool {
+	for k := range a {
+		if strings.EqualFold(k, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// uniqueKey names the unique values among changes, folded: persons whose
+// values are the same clash alike.
+func uniqueKey(unique []string, changes []engine.AttributeChange) string {
+	var b strings.Builder
+	for _, c := range changes {
+		if slices.ContainsFunc(unique, func(u string) bool { return strings.EqualFold(u, c.Attribute) }) {
+			b.WriteString(strings.ToLower(c.Attribute))
+			b.WriteByte(0)
+			b.WriteString(fold(c.New))
+			b.WriteByte(0)
+		}
+	}
+	return b.String()
 }
