@@ -25,11 +25,13 @@ type dashboardScreen struct {
 	lastSnapshot *widget.Label
 	sources      *widget.Label
 	evaluation   *widget.Label
+	enforcement  *widget.Label
 	attention    *fyne.Container
 	asOf         *widget.Label
 	root         fyne.CanvasObject
 
 	data *app.Dashboard
+	runs []engine.EnforcementRun
 }
 
 func newDashboardScreen(w *Window) *dashboardScreen {
@@ -51,6 +53,8 @@ func newDashboardScreen(w *Window) *dashboardScreen {
 	s.sources.Wrapping = fyne.TextWrapWord
 	s.evaluation = widget.NewLabel("No evaluation yet.")
 	s.evaluation.Wrapping = fyne.TextWrapWord
+	s.enforcement = widget.NewLabel("No enforcement run yet.")
+	s.enforcement.Wrapping = fyne.TextWrapWord
 	s.attention = container.NewVBox()
 	s.asOf = widget.NewLabel("")
 	s.asOf.SizeName = theme.SizeNameCaptionText
@@ -75,6 +79,10 @@ func newDashboardScreen(w *Window) *dashboardScreen {
 				container.NewGridWithColumns(2,
 					widget.NewButton("Open business rules", func() { s.w.Show(ScreenRules) }),
 					widget.NewButton("Open evaluation", func() { s.w.Show(ScreenEvaluation) })))),
+			widget.NewCard("Enforcement", "", container.NewVBox(s.enforcement,
+				container.NewGridWithColumns(2,
+					widget.NewButton("Open enforcement", func() { s.w.Show(ScreenEnforcement) }),
+					widget.NewButton("Open audit log", func() { s.w.Show(ScreenAudit) })))),
 			widget.NewCard("Last snapshot", "", container.NewVBox(s.lastSnapshot, s.sources))),
 	)
 	s.root = container.NewBorder(header, nil, nil, nil, container.NewVScroll(cards))
@@ -85,19 +93,24 @@ func (s *dashboardScreen) object() fyne.CanvasObject { return s.root }
 
 func (s *dashboardScreen) refresh() {
 	s.w.jobs.run(func() func() {
-		d, err := s.w.app.Dashboard(context.Background())
+		ctx := context.Background()
+		d, err := s.w.app.Dashboard(ctx)
+		var runs []engine.EnforcementRun
+		if err == nil {
+			runs, err = s.w.app.Runs(ctx)
+		}
 		return func() {
 			if err != nil {
 				s.w.showError(err)
 				return
 			}
-			s.show(d)
+			s.show(d, runs)
 		}
 	})
 }
 
-func (s *dashboardScreen) show(d *app.Dashboard) {
-	s.data = d
+func (s *dashboardScreen) show(d *app.Dashboard, runs []engine.EnforcementRun) {
+	s.data, s.runs = d, runs
 	s.asOf.SetText("As of " + d.AsOf.String())
 	s.total.SetText(fmt.Sprintf("%s persons", thousands(d.Persons)))
 	for _, st := range engine.Statuses {
@@ -117,6 +130,7 @@ func (s *dashboardScreen) show(d *app.Dashboard) {
 	}
 	s.sources.SetText(plural(d.SourceSystems, "source system", "source systems") + " configured.")
 	s.evaluation.SetText(evaluationSummary(d))
+	s.enforcement.SetText(enforcementSummary(runs))
 
 	s.attention.RemoveAll()
 	if d.SourceSystems == 0 {
@@ -152,6 +166,7 @@ func (s *dashboardScreen) show(d *app.Dashboard) {
 			s.w.evaluation.start(app.EvaluateOptions{}, nil)
 		}))
 	}
+	s.enforcementAttention(runs)
 	if n := d.ByStatus[engine.StatusBlocked]; n > 0 {
 		b := widget.NewButton(fmt.Sprintf("%d persons are blocked by missing or unreadable required fields", n), func() {
 			s.w.persons.showStatus(engine.StatusBlocked)
@@ -221,4 +236,100 @@ func thousands(n int) string {
 		s = s[:i] + "," + s[i:]
 	}
 	return s
+}
+
+// enforcementAttention adds what enforcement waits for: actions held back
+// for approval, the failures of the latest run, and a run to resume.
+func (s *dashboardScreen) enforcementAttention(runs []engine.EnforcementRun) {
+	blocked, failed := engine.OutcomeBlocked, engine.OutcomeFailed
+	waiting := 0
+	for i := range runs {
+		r := &runs[i]
+		n := r.Counts[engine.OutcomeBlocked]
+		if n == 0 {
+			continue
+		}
+		if waiting++; waiting > 3 {
+			continue // the rest are counted below
+		}
+		verb := "wait"
+		if n == 1 {
+			verb = "waits"
+		}
+		text := fmt.Sprintf("%s of run #%d %s for approval", plural(n, "action", "actions"), r.ID, verb)
+		if len(r.Breaches) > 0 {
+			var why []string
+			for _, b := range r.Breaches {
+				why = append(why, b.Message)
+			}
+			text += ": " + strings.Join(why, "; ")
+		}
+		l := widget.NewLabel(text + ".")
+		l.Wrapping = fyne.TextWrapWord
+		l.Importance = widget.WarningImportance
+		s.attention.Add(l)
+		id := r.ID
+		s.attention.Add(widget.NewButtonWithIcon(fmt.Sprintf("Review run #%d", id), theme.ConfirmIcon(), func() {
+			s.w.enforce.openRun(id, &blocked)
+		}))
+	}
+	if waiting > 3 {
+		s.attention.Add(widget.NewLabel(fmt.Sprintf("%d more runs have actions waiting for approval: see Enforcement.", waiting-3)))
+	}
+	if len(runs) > 0 {
+		if r := &runs[0]; r.Counts[engine.OutcomeFailed] > 0 {
+			l := widget.NewLabel(fmt.Sprintf("%s of the latest run, #%d, failed.", plural(r.Counts[engine.OutcomeFailed], "action", "actions"), r.ID))
+			l.Wrapping = fyne.TextWrapWord
+			l.Importance = widget.DangerImportance
+			s.attention.Add(l)
+			id := r.ID
+			s.attention.Add(widget.NewButtonWithIcon("Review the failures", theme.ErrorIcon(), func() {
+				s.w.enforce.openRun(id, &failed)
+			}))
+		}
+	}
+	for i := range runs {
+		r := &runs[i]
+		if r.Status != engine.RunInterrupted && r.Status != engine.RunCanceled {
+			continue
+		}
+		what := "was cancelled"
+		if r.Status == engine.RunInterrupted {
+			what = "was interrupted"
+		}
+		l := widget.NewLabel(fmt.Sprintf("Run #%d %s with %s not done yet.", r.ID, what, plural(r.Counts[engine.OutcomePending], "action", "actions")))
+		l.Wrapping = fyne.TextWrapWord
+		l.Importance = widget.WarningImportance
+		s.attention.Add(l)
+		id := r.ID
+		b := widget.NewButtonWithIcon(fmt.Sprintf("Resume run #%d", id), theme.MediaPlayIcon(), func() {
+			s.w.enforce.resumeFromDashboard(id)
+		})
+		b.Importance = widget.HighImportance
+		s.attention.Add(b)
+		break // the newest; resuming it is the first thing to do
+	}
+}
+
+// enforcementSummary tells the latest enforcement run.
+func enforcementSummary(runs []engine.EnforcementRun) string {
+	if len(runs) == 0 {
+		return "No enforcement run yet: nothing was written to the target systems."
+	}
+	r := &runs[0]
+	var parts []string
+	for _, o := range enfOutcomes {
+		if n := r.Counts[o]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%s %s", thousands(n), strings.ToLower(outcomeLabel(o))))
+		}
+	}
+	if len(parts) == 0 {
+		parts = append(parts, "nothing to do")
+	}
+	what := "Run"
+	if r.DryRun {
+		what = "Dry run"
+	}
+	return fmt.Sprintf("%s #%d of evaluation #%d, %s: %s — %s.", what, r.ID, r.Evaluation, r.StartedAt.Local().Format("2 Jan 2006 15:04"),
+		enfStatusWord(r), strings.Join(parts, ", "))
 }

@@ -41,6 +41,7 @@ type evaluationScreen struct {
 	bannerBg   *canvas.Rectangle
 	bannerText *widget.Label
 	heading    *widget.Label
+	enforceBtn *widget.Button
 	figures    *fyne.Container
 	compared   *widget.Label
 	summary    *widget.Table
@@ -159,6 +160,12 @@ func newEvaluationScreen(w *Window) *evaluationScreen {
 	s.banner.Hide()
 	s.heading = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	s.heading.Wrapping = fyne.TextWrapWord
+	s.enforceBtn = widget.NewButtonWithIcon("Enforce this plan…", theme.UploadIcon(), func() {
+		if s.view != nil {
+			s.w.enforce.openEvaluation(s.view.ev.ID)
+		}
+	})
+	s.enforceBtn.Hide()
 
 	s.buildSummaryTab()
 	s.buildActionsTab()
@@ -172,7 +179,8 @@ func newEvaluationScreen(w *Window) *evaluationScreen {
 	title := widget.NewLabelWithStyle("Evaluation", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	history := container.NewHBox(widget.NewLabel("Showing"), wide(s.history, 360), widget.NewButtonWithIcon("", theme.ViewRefreshIcon(), s.refresh))
 	bar := container.NewHBox(widget.NewLabel("Reference date"), wide(s.date, 140), s.drafts, s.run)
-	top := container.NewVBox(container.NewBorder(nil, nil, title, history), bar, s.hint, s.problem, s.progress.box, s.status, s.banner, s.heading)
+	top := container.NewVBox(container.NewBorder(nil, nil, title, history), bar, s.hint, s.problem, s.progress.box, s.status, s.banner,
+		container.NewBorder(nil, nil, nil, container.NewVBox(s.enforceBtn), s.heading))
 	s.root = container.NewBorder(top, nil, nil, nil, s.tabs)
 	s.showNothing()
 	return s
@@ -537,6 +545,7 @@ func (s *evaluationScreen) showNothing() {
 	s.view, s.hits, s.selected = nil, nil, -1
 	s.diff, s.diffEntries = nil, nil
 	s.heading.SetText("No evaluation yet: choose a reference date and press Run to see what the rules would change, and why. Nothing is written anywhere.")
+	s.enforceBtn.Hide()
 	s.banner.Hide()
 	s.figures.Hide()
 	s.compared.SetText("")
@@ -557,6 +566,7 @@ func (s *evaluationScreen) show(v *planView) {
 	s.view, s.hits, s.selected = v, nil, -1
 	info := &v.ev.EvaluationInfo
 	s.heading.SetText(evalHeading(info))
+	s.enforceBtn.Show()
 	s.showBanner(info)
 	for i, f := range evalFigures {
 		s.figures.Objects[i].(*widget.Label).SetText(f.name + ": " + f.value(info))

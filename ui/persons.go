@@ -170,8 +170,10 @@ func (s *personsScreen) open(id string) {
 		d, err := s.w.app.Person(ctx, id)
 		var ents []app.PersonEntitlement
 		var entErr error
+		var accts *personAccounts
 		if err == nil {
 			ents, entErr = s.w.app.PersonEntitlements(ctx, d.Person.ID, 0)
+			accts = loadPersonAccounts(ctx, s.w.app, d.Person.ID)
 		}
 		return func() {
 			if s.selected != id {
@@ -183,6 +185,7 @@ func (s *personsScreen) open(id string) {
 			}
 			s.showDetail(d)
 			s.showEntitlements(d, ents, entErr)
+			s.showAccounts(d, accts)
 		}
 	})
 }
@@ -385,4 +388,151 @@ func (s *personsScreen) showEntitlements(d *app.PersonDetail, ents []app.PersonE
 		box.Add(l)
 	}
 	s.detail.Add(widget.NewCard("", "Entitlements today (rules in force)", box))
+}
+
+// personAccounts is what the ledger holds for a person, with the names of
+// the rules and targets it refers to.
+type personAccounts struct {
+	list    []app.PersonAccount
+	rules   map[string]string // rule id → name
+	targets map[string]*engine.TargetSystem
+	err     error
+}
+
+// loadPersonAccounts reads a person's accounts and what names them; it
+// runs off the UI goroutine.
+func loadPersonAccounts(ctx context.Context, a *app.App, id string) *personAccounts {
+	pa := &personAccounts{rules: map[string]string{}, targets: map[string]*engine.TargetSystem{}}
+	pa.list, pa.err = a.PersonAccounts(ctx, id)
+	if pa.err != nil {
+		return pa
+	}
+	// names only: without them the ids are shown
+	if all, err := a.Rules(ctx); err == nil {
+		for i := range all {
+			pa.rules[all[i].ID] = all[i].Name()
+		}
+	}
+	if cfg, err := a.Config(ctx); err == nil {
+		for i := range cfg.TargetSystems {
+			pa.targets[cfg.TargetSystems[i].Key] = &cfg.TargetSystems[i]
+		}
+	}
+	return pa
+}
+
+// ruleNames names the rules behind a ledger entry.
+func (pa *personAccounts) ruleNames(le *engine.LedgerEntry) string {
+	if le.Unmanaged {
+		return "kept after its rule was deleted: no rule manages it any more"
+	}
+	if len(le.Rules) == 0 {
+		return "no rule recorded"
+	}
+	names := make([]string, len(le.Rules))
+	for i, id := range le.Rules {
+		if n, ok := pa.rules[id]; ok && n != "" {
+			names[i] = "“" + n + "”"
+		} else {
+			names[i] = id + " (deleted)"
+		}
+	}
+	if len(names) == 1 {
+		return "rule " + names[0]
+	}
+	return "rules " + strings.Join(names, ", ")
+}
+
+// showAccounts adds what Provisio wrote for the person in each target, as
+// the ledger knows it: the account with its state and the attributes last
+// written, and the permissions, each with the rules that gave it.
+func (s *personsScreen) showAccounts(d *app.PersonDetail, pa *personAccounts) {
+	box := container.NewVBox()
+	switch {
+	case pa == nil:
+		return
+	case pa.err != nil:
+		l := widget.NewLabel("The accounts cannot be read: " + pa.err.Error())
+		l.Wrapping = fyne.TextWrapWord
+		l.Importance = widget.DangerImportance
+		box.Add(l)
+	case len(pa.list) == 0:
+		l := widget.NewLabel("None yet: Provisio has written nothing for this person in any target system. Enforcing a plan that grants them something makes their accounts.")
+		l.Wrapping = fyne.TextWrapWord
+		box.Add(l)
+	}
+	for i := range pa.list {
+		box.Add(pa.targetView(&pa.list[i]))
+	}
+	id, name := d.Person.ID, d.Person.DisplayName
+	audit := widget.NewButtonWithIcon("Audit entries for this person", theme.DocumentIcon(), func() {
+		s.w.audit.openFiltered(id, name, 0)
+	})
+	box.Add(container.NewHBox(audit))
+	s.detail.Add(widget.NewCard("", "Accounts in target systems", box))
+}
+
+// targetView shows one target's account and permissions.
+func (pa *personAccounts) targetView(acct *app.PersonAccount) fyne.CanvasObject {
+	name := acct.TargetName
+	if name == "" {
+		name = acct.Target
+	}
+	box := container.NewVBox(widget.NewLabelWithStyle(name, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
+	if le := acct.Account; le != nil {
+		state, importance := "disabled", widget.WarningImportance
+		switch {
+		case acct.Retired:
+			state, importance = fmt.Sprintf("retired on %s: kept disabled until it is deleted", le.RetiredOn), widget.LowImportance
+		case acct.Enabled:
+			state, importance = "enabled", widget.SuccessImportance
+		}
+		l := widget.NewLabel(fmt.Sprintf("Account %s · %s", orDash(le.Reference), state))
+		l.Wrapping = fyne.TextWrapWord
+		l.Importance = importance
+		box.Add(l)
+		since := ""
+		if !le.GrantedAt.IsZero() {
+			since = "since " + le.GrantedAt.Local().Format("2 Jan 2006") + " · "
+		}
+		box.Add(helpLabel(since + "by " + pa.ruleNames(le)))
+		if names := le.Attributes.Names(); len(names) > 0 {
+			form := container.New(layout.NewFormLayout())
+			for _, k := range names {
+				v := widget.NewLabel(orDash(le.Attributes[k]))
+				v.Wrapping = fyne.TextWrapBreak
+				v.Selectable = true
+				form.Add(widget.NewLabelWithStyle(k, fyne.TextAlignTrailing, fyne.TextStyle{Bold: true}))
+				form.Add(v)
+			}
+			box.Add(widget.NewLabelWithStyle("Attributes as last written", fyne.TextAlignLeading, fyne.TextStyle{Italic: true}))
+			box.Add(form)
+		}
+	} else {
+		l := widget.NewLabel("No account: only the entitlements below are recorded.")
+		l.Wrapping = fyne.TextWrapWord
+		box.Add(l)
+	}
+	if len(acct.Permissions) > 0 {
+		box.Add(widget.NewLabelWithStyle(fmt.Sprintf("Permissions (%d)", len(acct.Permissions)), fyne.TextAlignLeading, fyne.TextStyle{Italic: true}))
+	}
+	for i := range acct.Permissions {
+		le := &acct.Permissions[i]
+		what := le.Key.Name
+		if t, ok := pa.targets[acct.Target]; ok && le.Key.Kind == engine.KindPermission {
+			if p, ok := t.Permission(le.Key.Name); ok && p.Label() != le.Key.Name {
+				what = fmt.Sprintf("%s (%s)", p.Label(), le.Key.Name)
+			}
+		}
+		if le.Key.Kind != engine.KindPermission {
+			what = le.Key.Kind.Label() + " " + what
+		}
+		l := widget.NewLabel(fmt.Sprintf("%s ← %s", what, pa.ruleNames(le)))
+		l.Wrapping = fyne.TextWrapWord
+		if le.Unmanaged {
+			l.Importance = widget.WarningImportance
+		}
+		box.Add(l)
+	}
+	return box
 }

@@ -34,14 +34,16 @@ type screen interface {
 
 // Screen names, for Window.Show and --screen.
 const (
-	ScreenDashboard  = "dashboard"
-	ScreenSources    = "sources"
-	ScreenImports    = "imports"
-	ScreenPersons    = "persons"
-	ScreenTargets    = "targets"
-	ScreenRules      = "rules"
-	ScreenEvaluation = "evaluation"
-	ScreenSettings   = "settings"
+	ScreenDashboard   = "dashboard"
+	ScreenSources     = "sources"
+	ScreenImports     = "imports"
+	ScreenPersons     = "persons"
+	ScreenTargets     = "targets"
+	ScreenRules       = "rules"
+	ScreenEvaluation  = "evaluation"
+	ScreenEnforcement = "enforcement"
+	ScreenAudit       = "audit"
+	ScreenSettings    = "settings"
 
 	// Views within screens, for --screen and screenshots.
 	ViewSourceEditor = "source-editor" // the first source system, in the editor
@@ -65,6 +67,8 @@ var navItems = []navItem{
 	{ScreenTargets, "Target systems", theme.ComputerIcon},
 	{ScreenRules, "Business rules", theme.ListIcon},
 	{ScreenEvaluation, "Evaluation", theme.VisibilityIcon},
+	{ScreenEnforcement, "Enforcement", theme.UploadIcon},
+	{ScreenAudit, "Audit log", theme.DocumentIcon},
 	{ScreenSettings, "Settings", theme.SettingsIcon},
 }
 
@@ -85,6 +89,8 @@ type Window struct {
 	targets    *targetsScreen
 	rules      *rulesScreen
 	evaluation *evaluationScreen
+	enforce    *enforceScreen
+	audit      *auditScreen
 	settings   *settingsScreen
 }
 
@@ -102,6 +108,8 @@ func newWindow(a *app.App, win fyne.Window, j *jobs) *Window {
 	w.targets = newTargetsScreen(w)
 	w.rules = newRulesScreen(w)
 	w.evaluation = newEvaluationScreen(w)
+	w.enforce = newEnforceScreen(w)
+	w.audit = newAuditScreen(w)
 	w.settings = newSettingsScreen(w)
 	w.content = container.NewStack()
 	w.nav = widget.NewList(
@@ -173,6 +181,10 @@ func (w *Window) screen(name string) screen {
 		return w.rules
 	case ScreenEvaluation:
 		return w.evaluation
+	case ScreenEnforcement:
+		return w.enforce
+	case ScreenAudit:
+		return w.audit
 	case ScreenSettings:
 		return w.settings
 	default:
@@ -188,11 +200,18 @@ func (w *Window) show(name string) {
 	s.refresh()
 }
 
-// close closes the window, but first offers to cancel a running import or
-// evaluation (and waits for it to stop) rather than cut it off.
+// canceller is a run that can be asked to stop.
+type canceller interface {
+	Running() bool
+	Cancel()
+}
+
+// close closes the window, but first offers to cancel a running import,
+// evaluation, enforcement or audit check (and waits for it to stop) rather
+// than cut it off.
 func (w *Window) close() {
-	var running []*progressPanel
-	for _, p := range []*progressPanel{w.imports.progress, w.evaluation.progress} {
+	var running []canceller
+	for _, p := range []canceller{w.imports.progress, w.evaluation.progress, w.enforce.progress, w.audit.busy} {
 		if p.Running() {
 			running = append(running, p)
 		}
@@ -201,7 +220,12 @@ func (w *Window) close() {
 		w.win.Close()
 		return
 	}
-	dialog.ShowConfirm("A run is going", "Cancel it and quit? Nothing it did is kept.", func(ok bool) {
+	title, msg := "A run is going", "Cancel it and quit? Nothing it did is kept."
+	if w.enforce.progress.Running() {
+		title = "Enforcement is writing to the target systems"
+		msg = "Cancel it and quit? What it wrote so far is kept and in the audit log; resume the run later to write the rest."
+	}
+	dialog.ShowConfirm(title, msg, func(ok bool) {
 		if !ok {
 			return
 		}
