@@ -166,7 +166,7 @@ func (a *App) SaveTargetSystemWithSecrets(ctx context.Context, t engine.TargetSy
 		}
 		for _, d := range kind.Settings {
 			if secret, typed := secrets[d.Key]; typed && d.Kind == engine.SettingSecret && secret != "" {
-				refs[d.Key] = keychain.NewReference("target/"+t.Key, d.Key)
+				refs[d.Key] = keychain.NewReference(a.secretsPrefix()+"target/"+t.Key, d.Key)
 				t.Settings[d.Key] = refs[d.Key]
 			}
 		}
@@ -433,7 +433,7 @@ func (a *App) DeleteTargetSystem(ctx context.Context, key string) error {
 	// the secrets the target kept in the keychain go with it
 	if kind, ok := connectors.Target(gone.Kind); ok {
 		for _, d := range kind.Settings {
-			if ref := gone.Settings[d.Key]; d.Kind == engine.SettingSecret && ref == keychain.NewReference("target/"+key, d.Key) {
+			if ref := gone.Settings[d.Key]; d.Kind == engine.SettingSecret && ref == keychain.NewReference(a.secretsPrefix()+"target/"+key, d.Key) {
 				a.secrets.Delete(ref) // gone already, or no keychain: nothing to keep either way
 			}
 		}
@@ -462,4 +462,14 @@ func (a *App) AddPermissions(ctx context.Context, key string, found []engine.Per
 	}
 	_, err = a.SaveTargetSystem(ctx, updated, key)
 	return added, err
+}
+
+// secretsPrefix starts the keychain references of this workspace's
+// secrets: two workspaces with a target of the same key keep their own.
+func (a *App) secretsPrefix() string {
+	id, err := a.bolt.WorkspaceID()
+	if err != nil {
+		return ""
+	}
+	return "workspace/" + id + "/"
 }

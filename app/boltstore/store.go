@@ -11,7 +11,9 @@ package boltstore
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -317,4 +319,31 @@ func (s *Store) Usage() (Usage, error) {
 		u.FileBytes = fi.Size()
 	}
 	return u, nil
+}
+
+// keyWorkspaceID, in the meta bucket, is the workspace's random id.
+var keyWorkspaceID = []byte("workspace-id")
+
+// WorkspaceID returns the workspace's id, made at random the first time:
+// it tells apart the keychain secrets of workspaces whose configurations
+// name them alike, and stays when the workspace folder moves.
+func (s *Store) WorkspaceID() (string, error) {
+	var id string
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketMeta)
+		if v := b.Get(keyWorkspaceID); len(v) > 0 {
+			id = string(v)
+			return nil
+		}
+		var raw [8]byte
+		if _, err := rand.Read(raw[:]); err != nil {
+			return err
+		}
+		id = hex.EncodeToString(raw[:])
+		return b.Put(keyWorkspaceID, []byte(id))
+	})
+	if err != nil {
+		return "", engine.Wrap(engine.Internal, err, "read the workspace id")
+	}
+	return id, nil
 }
