@@ -628,8 +628,9 @@ func TestATargetsPasswordGoesToTheKeychainNotTheConfiguration(t *testing.T) {
 	require.Nil(t, s.editor, "saved: %s", e.problem.Text)
 
 	saved := h.targetsNow()[0]
-	assert.Equal(t, "target/directory/password", saved.Settings["password"], "the configuration holds a reference")
-	assert.Equal(t, "s3cret!", keychain["target/directory/password"])
+	ref := saved.Settings["password"]
+	assert.Regexp(t, `^workspace/[0-9a-f]{16}/target/directory/password$`, ref, "the configuration holds a reference")
+	assert.Equal(t, "s3cret!", keychain[ref])
 	var export strings.Builder
 	require.NoError(t, h.app.ExportConfig(context.Background(), &export))
 	assert.NotContains(t, export.String(), "s3cret!")
@@ -650,8 +651,8 @@ func TestATargetsPasswordGoesToTheKeychainNotTheConfiguration(t *testing.T) {
 	test.Tap(e.save)
 	h.wait()
 	require.Nil(t, s.editor, e.problem.Text)
-	assert.Equal(t, "target/directory/password", h.targetsNow()[0].Settings["password"])
-	assert.Equal(t, "s3cret!", keychain["target/directory/password"])
+	assert.Equal(t, ref, h.targetsNow()[0].Settings["password"])
+	assert.Equal(t, "s3cret!", keychain[ref])
 }
 
 func TestSettingsFormFollowsItsChoicesAndChecksNumbers(t *testing.T) {
