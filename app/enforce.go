@@ -333,6 +333,19 @@ func (a *App) planToEnforce(ctx context.Context, id uint64) (*engine.Evaluation,
 // runPlan writes a run's pending actions (or only those of only) and
 // records the outcome.
 func (a *App) runPlan(ctx context.Context, run *engine.EnforcementRun, plan *engine.Evaluation, results []engine.ActionResult, ledger *engine.Ledger, only []int, progress func(enforce.Progress)) (*engine.EnforcementRun, error) {
+	out, err := a.writePlan(ctx, run, plan, results, ledger, only, progress)
+	if out == nil && err != nil {
+		// it stopped before writing anything: say so, so it can be resumed
+		run.Status, run.Message, run.FinishedAt = engine.RunInterrupted, err.Error(), a.clock.Now()
+		if uerr := a.store.UpdateRun(context.WithoutCancel(ctx), run); uerr != nil {
+			return nil, uerr
+		}
+		return run, err
+	}
+	return out, err
+}
+
+func (a *App) writePlan(ctx context.Context, run *engine.EnforcementRun, plan *engine.Evaluation, results []engine.ActionResult, ledger *engine.Ledger, only []int, progress func(enforce.Progress)) (*engine.EnforcementRun, error) {
 	cfg, err := a.Config(ctx)
 	if err != nil {
 		return nil, err
