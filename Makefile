@@ -12,7 +12,7 @@ export PATH := $(PATH):/usr/local/go/bin
 # Fyne desktop driver through cgo.
 PURE_PKGS = $(shell $(GO) list ./... | grep -v '^provisio/cmd/provisio$$')
 
-.PHONY: all build run test unit integration gui-smoke bench screenshots demo-assets clean
+.PHONY: all build run test unit integration gui-smoke bench bench-ldap screenshots demo-assets clean
 
 all: build
 
@@ -50,8 +50,17 @@ gui-smoke: build
 	scripts/gui-smoke.sh $(BIN)
 
 bench:
-	@scripts/install-deps.sh build
+	@scripts/install-deps.sh bench
 	CGO_ENABLED=0 $(GO) test -run '^$$' -bench . -benchmem -timeout 60m $(PURE_PKGS)
+	$(MAKE) --no-print-directory bench-ldap
+
+# Enforcement against a private slapd, compared with ldapadd in the same
+# run (docs/BENCHMARKS.md, "Enforcement (issue 4)"). One iteration takes
+# several seconds; BENCH_LDAP_COUNT runs it more often (order alternating).
+BENCH_LDAP_COUNT ?= 3
+bench-ldap:
+	@scripts/install-deps.sh bench
+	scripts/with-slapd.sh env CGO_ENABLED=0 $(GO) test -tags integration -run '^$$' -bench . -benchtime $(BENCH_LDAP_COUNT)x -timeout 30m ./app/benchldap/
 
 screenshots: build
 	@scripts/install-deps.sh shots

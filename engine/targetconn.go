@@ -108,6 +108,16 @@ type BatchGranter interface {
 	RevokeAll(ctx context.Context, permission string, refs []string) (errs []error, err error)
 }
 
+// EnabledCreator is a TargetConnector that makes an account enabled in one
+// call, as a directory takes the enabled state with the new entry.
+// Enforcement uses it for an account that one run creates and enables:
+// CreateEnabled(attrs) leaves the target as Create(attrs) then Enable would,
+// with the same errors (a taken identity is a Conflict), in fewer calls.
+// An error with a ref means the account was made but not enabled.
+type EnabledCreator interface {
+	CreateEnabled(ctx context.Context, attrs Attributes) (ref string, err error)
+}
+
 // TargetOptions change how a target connector behaves.
 type TargetOptions struct {
 	// DryRun checks every call and writes nothing.

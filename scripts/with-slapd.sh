@@ -117,12 +117,17 @@ hash="$(slappasswd -h '{SSHA}' -s "$password")"
 # The configuration: back_mdb with the four schemas, one database whose
 # root DN bypasses access control, indexes on what the connector searches
 # for, sorted membership values, and no fsync (the data is thrown away).
+# No logging: slapd's default (stats, a few lines per operation) goes to
+# syslog, where it would flood the system log or, with no syslog daemon,
+# cost a failed connection attempt per line, about a third of the server's
+# time for a small request (docs/BENCHMARKS.md).
 cat >"$tmp/config.ldif" <<EOF
 dn: cn=config
 objectClass: olcGlobal
 cn: config
 olcPidFile: $tmp/slapd.pid
 olcArgsFile: $tmp/slapd.args
+olcLogLevel: 0
 
 dn: cn=module{0},cn=config
 objectClass: olcModuleList

@@ -3,7 +3,9 @@ package boltstore
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -78,9 +80,17 @@ func appendAudit(tx *bolt.Tx, entries []engine.AuditEntry) error {
 	for i := range entries {
 		e := entries[i]
 		e.Seq, e.Prev, e.Hash = head.seq+1, head.hash, ""
-		e.Hash = e.ComputeHash()
 		raw, err := json.Marshal(&e)
 		if err != nil {
+			return engine.Errorf(engine.Invalid, "audit entry %d of the batch (%s %s of %s): %v", i+1, e.Op, e.Key, e.Person, err)
+		}
+		// raw is what ComputeHash hashes; with the hash, the last field,
+		// filled in it is what is stored, so the entry is encoded once.
+		sum := sha256.Sum256(raw)
+		e.Hash = hex.EncodeToString(sum[:])
+		if rest, ok := bytes.CutSuffix(raw, []byte(`"hash":""}`)); ok {
+			raw = append(append(append(rest, `"hash":"`...), e.Hash...), `"}`...)
+		} else if raw, err = json.Marshal(&e); err != nil {
 			return engine.Errorf(engine.Invalid, "audit entry %d of the batch (%s %s of %s): %v", i+1, e.Op, e.Key, e.Person, err)
 		}
 		if err := b.Put(u64(e.Seq), raw); err != nil {

@@ -295,6 +295,36 @@ func putAudit(t *testing.T, b *bolt.Bucket, e engine.AuditEntry) {
 	require.NoError(t, b.Put(u64(e.Seq), raw))
 }
 
+func TestAuditEntriesAreStoredAsTheirJSONWithTheHash(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	run, err := s.StartRun(ctx, &engine.EnforcementRun{StartedAt: time.Now()}, []engine.ActionResult{{}})
+	require.NoError(t, err)
+	at := time.Date(2026, time.March, 2, 8, 0, 0, 0, time.UTC)
+	require.NoError(t, s.RecordResults(ctx, run.ID, nil, nil, []engine.AuditEntry{
+		{At: at, Run: run.ID, Person: "hr:1", PersonName: `Zoë "Z" <O'Neil> & co`, Target: "ad", Op: engine.OpCreate,
+			Key: engine.EntitlementKey{Target: "ad", Kind: engine.KindAccount}, Ref: `CN=Zoë\, O'Neil,OU=Users`,
+			Changes: []engine.AttributeChange{{Attribute: "description", New: "line 1\nline 2\u2028\t"}}, Outcome: engine.OutcomeDone},
+		{At: at, Run: run.ID, Person: "hr:2", Target: "ad", Op: engine.OpGrant, Outcome: engine.OutcomeFailed, Error: `refused: "no"`,
+			Key: engine.EntitlementKey{Target: "ad", Kind: engine.KindPermission, Name: "GRP"}},
+	}))
+	require.NoError(t, s.db.View(func(tx *bolt.Tx) error {
+		for seq := uint64(1); seq <= 2; seq++ {
+			raw := tx.Bucket(bucketAudit).Get(u64(seq))
+			var e engine.AuditEntry
+			require.NoError(t, json.Unmarshal(raw, &e))
+			assert.Equal(t, e.ComputeHash(), e.Hash, "entry %d", seq)
+			want, err := json.Marshal(&e)
+			require.NoError(t, err)
+			assert.Equal(t, string(want), string(raw), "entry %d is stored as its JSON", seq)
+		}
+		return nil
+	}))
+	n, err := s.VerifyAudit(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 2, n)
+}
+
 func TestVerifyAuditNamesTheTamperedEntry(t *testing.T) {
 	for _, tc := range []struct {
 		name   string

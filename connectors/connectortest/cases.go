@@ -231,6 +231,48 @@ func testBatch(e *env) {
 	}
 }
 
+func testCreateEnabled(e *env) {
+	ec, ok := e.c.(engine.EnabledCreator)
+	if !ok {
+		return // the connector creates, then enables
+	}
+	before := len(e.list(e.c))
+	i := e.s.index()
+	attrs := e.f.Account(i)
+	ref, err := ec.CreateEnabled(e.ctx, attrs.Clone())
+	require.NoError(e.t, err, "CreateEnabled(%v)", attrs)
+	require.NotEmpty(e.t, ref, "CreateEnabled(%v) returned an empty ref", attrs)
+	a := &account{i: i, ref: ref, attrs: attrs}
+	e.deleteLater(a)
+	got := e.listed(a)
+	assert.True(e.t, got.Enabled, "%v is enabled", a)
+	e.checkAttrs(got, attrs, a.String())
+	assert.Len(e.t, e.list(e.c), before+1, "one account made")
+	id := e.f.Identity
+	if found := e.find(e.c, attrs[id]); assert.Len(e.t, found, 1) {
+		assert.Equal(e.t, ref, found[0].Ref)
+		assert.True(e.t, found[0].Enabled, "FindAccounts reports it enabled")
+	}
+
+	// it is an account like any other: enabled again, disabled, granted
+	e.enable(a)
+	assert.True(e.t, e.listed(a).Enabled, "%v is enabled after Enable", a)
+	e.disable(a)
+	assert.False(e.t, e.listed(a).Enabled, "%v is disabled after Disable", a)
+	p := e.f.Permissions[0]
+	require.NoError(e.t, e.c.Grant(e.ctx, a.ref, p), "Grant(%q, %q)", a.ref, p)
+	e.checkGranted(a.ref, p)
+
+	// a taken identity is a Conflict, as for Create
+	b := e.create()
+	_, err = ec.CreateEnabled(e.ctx, merged(e.f.Account(e.s.index()), engine.Attributes{id: b.attrs[id]}))
+	if checkCode(e.t, err, engine.Conflict, "CreateEnabled of a taken identity") {
+		assert.Contains(e.t, err.Error(), id, "the Conflict error should name the identity attribute")
+	}
+	assert.False(e.t, e.listed(b).Enabled, "a CreateEnabled that failed enabled the account that has the identity")
+	assert.Len(e.t, e.withIdentity(e.list(e.c), b.attrs[id]), 1)
+}
+
 func testMissingAccount(e *env) {
 	ref := e.missing()
 	assert.NotContains(e.t, e.list(e.c), ref, "a deleted account is still listed")

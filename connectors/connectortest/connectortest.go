@@ -132,6 +132,7 @@ var cases = []struct {
 	{name: "RenameGivesANewRefAndTheOldOneIsNotFound", run: testRename, needsRename: true},
 	{name: "GrantAndRevokeAreIdempotent", run: testGrantRevoke},
 	{name: "BatchGrantsAndRevokesAnswerPerAccount", run: testBatch},
+	{name: "CreateEnabledMakesAnEnabledAccount", run: testCreateEnabled},
 	{name: "CallsOnAMissingAccount", run: testMissingAccount},
 	{name: "GrantOfAnUnknownPermissionIsNotFound", run: testUnknownPermission},
 	{name: "CreateOfATakenIdentityIsAConflictNamingTheAttribute", run: testConflict},

@@ -231,12 +231,41 @@ func (c *Connector) Create(ctx context.Context, attrs engine.Attributes) (string
 	if c.cfg.ad != nil {
 		return c.adCreate(ctx, attrs)
 	}
+	return c.create(ctx, attrs, false)
+}
+
+var _ engine.EnabledCreator = (*Connector)(nil)
+
+// CreateEnabled makes the account as Create and Enable do one after the
+// other: in a generic directory one add request, of an entry in the
+// enabled container with the enabled value; in Active Directory, whose
+// account takes its password before it can be enabled, Create then
+// Enable.
+func (c *Connector) CreateEnabled(ctx context.Context, attrs engine.Attributes) (string, error) {
+	if c.cfg.ad == nil {
+		return c.create(ctx, attrs, true)
+	}
+	ref, err := c.adCreate(ctx, attrs)
+	if err != nil {
+		return "", err
+	}
+	if moved, err := c.adSetState(ctx, ref, true); err != nil {
+		return ref, err
+	} else if moved != "" {
+		ref = moved
+	}
+	return ref, nil
+}
+
+// create adds the entry of a generic directory's account, disabled or
+// enabled.
+func (c *Connector) create(ctx context.Context, attrs engine.Attributes, enabled bool) (string, error) {
 	name, _, _ := attribute(attrs, c.cfg.rdnAttribute)
 	if err := c.naming("create an account", name); err != nil {
 		return "", err
 	}
 	container := c.cfg.baseDN
-	if c.cfg.disabledBaseDN != "" {
+	if c.cfg.disabledBaseDN != "" && !enabled {
 		container = c.cfg.disabledBaseDN
 	}
 	dn := buildDN(c.cfg.rdnAttribute, name, container)
@@ -244,7 +273,7 @@ func (c *Connector) Create(ctx context.Context, attrs engine.Attributes) (string
 	if err := c.checkAttributes(what, attrs); err != nil {
 		return "", err
 	}
-	req := c.addRequest(dn, attrs)
+	req := c.addRequest(dn, attrs, enabled)
 	err := c.do(ctx, what, func(conn *goldap.Conn) error {
 		owner, err := c.identityOwner(conn, name)
 		if err != nil {
@@ -283,7 +312,7 @@ func (c *Connector) Create(ctx context.Context, attrs engine.Attributes) (string
 	return dn, nil
 }
 
-func (c *Connector) addRequest(dn string, attrs engine.Attributes) *goldap.AddRequest {
+func (c *Connector) addRequest(dn string, attrs engine.Attributes, enabled bool) *goldap.AddRequest {
 	req := goldap.NewAddRequest(dn, nil)
 	classes := slices.Clone(c.cfg.objectClasses)
 	if v, _, ok := attribute(attrs, "objectClass"); ok {
@@ -302,8 +331,12 @@ func (c *Connector) addRequest(dn string, attrs engine.Attributes) *goldap.AddRe
 			req.Attribute(name, vs)
 		}
 	}
-	if c.cfg.enabledAttr != "" && c.cfg.disabledValue != "" {
-		req.Attribute(c.cfg.enabledAttr, []string{c.cfg.disabledValue})
+	state := c.cfg.disabledValue
+	if enabled {
+		state = c.cfg.enabledValue
+	}
+	if c.cfg.enabledAttr != "" && state != "" {
+		req.Attribute(c.cfg.enabledAttr, []string{state})
 	}
 	return req
 }
@@ -455,7 +488,13 @@ func (c *Connector) Update(ctx context.Context, ref string, attrs engine.Attribu
 // followRename moves the memberships of an account renamed or moved from
 // oldDN to newDN: by DN, or for a posixGroup by the uid that names it.
 func (c *Connector) followRename(conn *goldap.Conn, oldDN, newDN string) error {
+	// The entry is where it went: a Grant right after need not look.
+	known, _ := c.recent.get(oldDN)
 	c.recent.forget(oldDN)
+	if uid, ok := rdnValue(newDN, "uid"); ok {
+		known.uid = uid
+	}
+	c.recent.remember(newDN, known.uid)
 	if c.cfg.groupType != posixGroup {
 		return c.moveMemberships(conn, oldDN, newDN)
 	}
@@ -666,25 +705,30 @@ func (c *Connector) Grant(ctx context.Context, ref, permission string) error {
 			}
 			return nil
 		}
-		req := goldap.NewModifyRequest(permission, nil)
-		req.Add(c.cfg.memberAttr, []string{value})
-		err := conn.Modify(req)
-		switch resultCode(err) {
-		case goldap.LDAPResultAttributeOrValueExists, goldap.LDAPResultEntryAlreadyExists:
-			// The member is there already (Active Directory answers
-			// entryAlreadyExists).
-			return nil
-		case goldap.LDAPResultNoSuchObject:
-			// The group, or (for Active Directory, which checks members)
-			// the account, deleted since it was looked up.
-			if g, lerr := lookup(conn, permission); lerr == nil && g != nil {
-				c.recent.forget(ref)
-				return engine.Errorf(engine.NotFound, "%s: the account does not exist", what)
-			}
-			return engine.Errorf(engine.NotFound, "%s: the group does not exist", what)
-		}
-		return classify(err, what)
+		return c.addMember(conn, what, ref, permission, value)
 	})
+}
+
+// addMember adds value, which records the account ref, to the group's
+// membership attribute. A member already there is no error; a missing
+// group, or for Active Directory a missing account, is NotFound.
+func (c *Connector) addMember(conn *goldap.Conn, what, ref, group, value string) error {
+	err := addValues(conn, group, c.cfg.memberAttr, []string{value})
+	switch resultCode(err) {
+	case goldap.LDAPResultAttributeOrValueExists, goldap.LDAPResultEntryAlreadyExists:
+		// The member is there already (Active Directory answers
+		// entryAlreadyExists).
+		return nil
+	case goldap.LDAPResultNoSuchObject:
+		// The group, or (for Active Directory, which checks members) the
+		// account, deleted since it was looked up.
+		if g, lerr := lookup(conn, group); lerr == nil && g != nil {
+			c.recent.forget(ref)
+			return engine.Errorf(engine.NotFound, "%s: the account does not exist", what)
+		}
+		return engine.Errorf(engine.NotFound, "%s: the group does not exist", what)
+	}
+	return classify(err, what)
 }
 
 // Revoke removes the account from the group whose DN is permission. A

@@ -375,6 +375,36 @@ func TestCallsCheckTheirArguments(t *testing.T) {
 	}
 }
 
+func TestBatchCallsAnswerRefsThatAreNoDNsWithoutConnecting(t *testing.T) {
+	// no server listens at the address: a call that connected would fail
+	// whole
+	c, err := New(validSettings(map[string]string{settingURL: "ldap://" + closedAddress(t)}), engine.ConnectorEnv{Secrets: memSecrets{}}, engine.TargetOptions{})
+	require.NoError(t, err)
+	defer c.Close()
+	ctx := t.Context()
+	group, a := "cn=staff,ou=groups,dc=example,dc=org", "uid=a,ou=people,dc=example,dc=org"
+	for name, batch := range map[string]func(context.Context, string, []string) ([]error, error){"GrantAll": c.GrantAll, "RevokeAll": c.RevokeAll} {
+		call := func(permission string, refs []string) ([]error, error) { return batch(ctx, permission, refs) }
+		errs, err := call("staff", []string{a, "jdoe"})
+		require.NoError(t, err, "%s to a permission that is not a DN", name)
+		require.Len(t, errs, 2)
+		for i, e := range errs {
+			assert.Equal(t, engine.Invalid, engine.ErrorCode(e), "%s: ref %d: %v", name, i, e)
+			assert.Contains(t, e.Error(), `"staff" is not a distinguished name`)
+		}
+		errs, err = call(group, []string{"jdoe", " "})
+		require.NoError(t, err, "%s of refs that are not DNs", name)
+		assert.Contains(t, errs[0].Error(), `"jdoe" is not a distinguished name`)
+		assert.Equal(t, engine.Invalid, engine.ErrorCode(errs[1]))
+		errs, err = call(group, nil)
+		assert.NoError(t, err)
+		assert.Empty(t, errs)
+		errs, err = call(group, []string{"jdoe", a})
+		assert.True(t, engine.IsTransient(err), "%s with a DN connects: %v", name, err)
+		assert.Equal(t, engine.Invalid, engine.ErrorCode(errs[0]))
+	}
+}
+
 func second[T any](_ T, err error) error { return err }
 
 // selfSigned writes a certificate for host (a name or an IP address) and

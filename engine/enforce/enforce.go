@@ -297,9 +297,10 @@ func (r *runner) start(c *chain) {
 // disable that failed stops the delete after it.
 func (r *runner) chain(ctx context.Context, c *chain, ph phase) {
 	r.start(c)
-	for _, i := range c.actions {
+	skip := -1 // an enable already done with the create before it
+	for k, i := range c.actions {
 		a := &r.o.Plan.Actions[i]
-		if phaseOf(a.Op) != ph {
+		if phaseOf(a.Op) != ph || k == skip {
 			continue
 		}
 		if ctx.Err() != nil || r.rec.err() != nil {
@@ -309,11 +310,61 @@ func (r *runner) chain(ctx context.Context, c *chain, ph phase) {
 		if r.settle(c, a, &res) {
 			continue
 		}
+		if ec, ok := r.t.Conn.(engine.EnabledCreator); ok && a.Op == engine.OpCreate && !r.o.Run.DryRun &&
+			k+1 < len(c.actions) && r.o.Plan.Actions[c.actions[k+1]].Op == engine.OpEnable {
+			ok, enabled := r.createEnabled(ctx, c, ec, res, c.actions[k+1])
+			if !ok {
+				return
+			}
+			if enabled {
+				skip = k + 1
+			}
+			continue
+		}
 		newRef, note, err := r.apply(ctx, a, c.ref, &res)
 		if !r.done(ctx, c, a, res, newRef, note, err) {
 			return
 		}
 	}
+}
+
+// createEnabled makes the account of the create in res enabled, in one
+// call, when the action after it (index next) enables it: both are
+// recorded as the two calls would have been, the enable-stage attributes
+// written with the create's. It reports false when the run was cancelled
+// during the call, and whether the enable is done; when it is not (the
+// account was made but not enabled, or found after an interrupted run), it
+// is left to run on its own.
+func (r *runner) createEnabled(ctx context.Context, c *chain, ec engine.EnabledCreator, res engine.ActionResult, next int) (ok, enabled bool) {
+	a, en := &r.o.Plan.Actions[res.Index], &r.o.Plan.Actions[next]
+	attrs := engine.Attributes{}
+	maps.Copy(attrs, newValues(a.Changes))
+	maps.Copy(attrs, newValues(en.Changes))
+	var made string
+	var enableErr error
+	err := r.retry(ctx, &res, func() error {
+		ref, err := ec.CreateEnabled(ctx, attrs)
+		if err != nil && ref != "" {
+			// made, not enabled: the enable tries again on its own
+			made, enableErr = ref, err
+			return nil
+		}
+		made = ref
+		return err
+	})
+	if err != nil && engine.IsCode(err, engine.Conflict) && r.o.Run.Resumed > 0 {
+		// the interrupted run may have made it before it stopped
+		if found, ok := r.findOwn(ctx, attrs); ok {
+			return r.done(ctx, c, a, res, found, "found: made before the run was interrupted", nil), false
+		}
+	}
+	if !r.done(ctx, c, a, res, made, "", err) {
+		return false, false
+	}
+	if err != nil || enableErr != nil {
+		return true, false
+	}
+	return r.done(ctx, c, en, engine.ActionResult{Index: next, Outcome: engine.OutcomePending, Tries: 1}, "", "", nil), true
 }
 
 // settle finishes an action that needs no call to the target: a manual
@@ -694,7 +745,7 @@ type recorder struct {
 
 // maxPending is how many batches' worth of results may wait for the
 // journal before the workers wait for it.
-const maxPending = 16
+const maxPending = 64
 
 type record struct {
 	res     engine.ActionResult

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -426,3 +427,144 @@ func TestThresholdsHoldBackActionsOverTheLimit(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// oneCall is the file connector with CreateEnabled, counting the calls.
+type oneCall struct {
+	engine.TargetConnector
+	creates, enables, createEnabled atomic.Int32
+	// enableFails is how many CreateEnabled calls make the account and
+	// then fail to enable it
+	enableFails atomic.Int32
+}
+
+func (o *oneCall) Create(ctx context.Context, attrs engine.Attributes) (string, error) {
+	o.creates.Add(1)
+	return o.TargetConnector.Create(ctx, attrs)
+}
+
+func (o *oneCall) Enable(ctx context.Context, ref string) (string, error) {
+	o.enables.Add(1)
+	return o.TargetConnector.Enable(ctx, ref)
+}
+
+func (o *oneCall) CreateEnabled(ctx context.Context, attrs engine.Attributes) (string, error) {
+	o.createEnabled.Add(1)
+	ref, err := o.TargetConnector.Create(ctx, attrs)
+	if err != nil {
+		return "", err
+	}
+	if o.enableFails.Add(-1) >= 0 {
+		return ref, engine.Errorf(engine.Unavailable, "the server went away before the account was enabled")
+	}
+	if _, err := o.TargetConnector.Enable(ctx, ref); err != nil {
+		return ref, err
+	}
+	return ref, nil
+}
+
+// withEnableStage gives the enable actions of plan an enable-stage
+// attribute.
+func withEnableStage(plan []engine.Action) []engine.Action {
+	for i := range plan {
+		if plan[i].Op == engine.OpEnable {
+			plan[i].Changes = []engine.AttributeChange{{Attribute: "description", New: "Staff"}}
+		}
+	}
+	return plan
+}
+
+func TestAnAccountCreatedAndEnabledInOneRunTakesOneCallWhereTheTargetCan(t *testing.T) {
+	w := newWorld(t)
+	c := &oneCall{TargetConnector: w.conn(false)}
+	plan := &engine.Evaluation{EvaluationInfo: engine.EvaluationInfo{ID: 1}, Actions: withEnableStage(append(joiner("1", "Ann Smith"), joiner("2", "Bob Jones")...))}
+
+	r := w.enforce(context.Background(), plan, c, false)
+
+	require.NoError(t, r.err)
+	assert.Equal(t, slices.Repeat([]engine.Outcome{engine.OutcomeDone}, 6), outcomes(r.results))
+	assert.Equal(t, int32(2), c.createEnabled.Load())
+	assert.Zero(t, c.creates.Load(), "no Create of its own")
+	assert.Zero(t, c.enables.Load(), "no Enable of its own")
+	for _, id := range []string{"1", "2"} {
+		a := w.account(id)
+		require.NotNil(t, a, id)
+		assert.True(t, a.Enabled, id)
+		assert.Equal(t, "Staff", a.Attributes["description"], "the enable stage's attribute is written with the create")
+		assert.Equal(t, []string{"staff"}, a.Permissions, id)
+	}
+	ledger, err := w.store.LoadLedger(context.Background())
+	require.NoError(t, err)
+	require.Len(t, ledger.Entries, 6, "account, access and group of each")
+	for _, le := range ledger.Entries {
+		if le.Key.Kind == engine.KindAccount {
+			assert.Equal(t, "Staff", le.Attributes["description"], "the ledger has what was written")
+			assert.Equal(t, w.account(strings.TrimPrefix(le.Person, "hr:")).Ref, le.Reference)
+		}
+	}
+	audit, err := w.store.ListAudit(context.Background(), engine.AuditFilter{Person: "hr:1"})
+	require.NoError(t, err)
+	var ops []engine.ActionOp
+	for _, e := range audit {
+		ops = append([]engine.ActionOp{e.Op}, ops...) // newest first
+	}
+	assert.Equal(t, []engine.ActionOp{engine.OpCreate, engine.OpEnable, engine.OpGrant}, ops, "both halves of the call are audited")
+
+	// enforcing the same plan again changes nothing (and a dry run
+	// checks the calls one by one)
+	d := newWorld(t)
+	dc := &oneCall{TargetConnector: d.conn(true)}
+	r = d.enforce(context.Background(), plan, dc, true)
+	require.NoError(t, r.err)
+	assert.Zero(t, dc.createEnabled.Load(), "a dry run checks Create as it is")
+	assert.Empty(t, d.directory().Accounts)
+}
+
+func TestAnAccountMadeButNotEnabledIsEnabledByItsOwnCall(t *testing.T) {
+	w := newWorld(t)
+	c := &oneCall{TargetConnector: w.conn(false)}
+	c.enableFails.Store(1)
+	plan := &engine.Evaluation{EvaluationInfo: engine.EvaluationInfo{ID: 1}, Actions: withEnableStage(joiner("1", "Ann Smith"))}
+
+	r := w.enforce(context.Background(), plan, c, false)
+
+	require.NoError(t, r.err)
+	assert.Equal(t, slices.Repeat([]engine.Outcome{engine.OutcomeDone}, 3), outcomes(r.results))
+	assert.Equal(t, int32(1), c.createEnabled.Load(), "made once, not tried again")
+	assert.Equal(t, int32(1), c.enables.Load(), "then enabled on its own")
+	a := w.account("1")
+	require.NotNil(t, a)
+	assert.True(t, a.Enabled)
+	assert.Equal(t, "Staff", a.Attributes["description"])
+	assert.Len(t, w.directory().Accounts, 1)
+}
+
+func TestACrashAfterACreateEnabledDoesNotMakeAnAccountTwice(t *testing.T) {
+	w := newWorld(t)
+	var plan engine.Evaluation
+	plan.ID = 1
+	for i := range 4 {
+		plan.Actions = append(plan.Actions, joiner(fmt.Sprint(300+i), fmt.Sprintf("Person %d", i))...)
+	}
+	j := &lossyJournal{Journal: w.store, failAt: 1}
+	r := w.enforce(context.Background(), &plan, &oneCall{TargetConnector: w.conn(false)}, false, func(o *enforce.Options) {
+		o.Journal = j
+		o.BatchSize = 1000
+		o.Targets["dir"].System.Concurrency = 1
+	})
+	require.Error(t, r.err)
+	require.Positive(t, len(w.directory().Accounts))
+
+	r.run.Resumed++
+	r = w.resume(context.Background(), r.run, &plan, &oneCall{TargetConnector: w.conn(false)})
+	require.NoError(t, r.err)
+	assert.Equal(t, slices.Repeat([]engine.Outcome{engine.OutcomeDone}, 12), outcomes(r.results))
+	assert.Len(t, w.directory().Accounts, 4, "accounts made before the crash were found, not made again")
+	for i := range 4 {
+		a := w.account(fmt.Sprint(300 + i))
+		require.NotNil(t, a)
+		assert.True(t, a.Enabled)
+	}
+	n, err := w.store.VerifyAudit(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, 12, n, "each action audited once")
+}
