@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -352,10 +353,9 @@ func (r *runner) createEnabled(ctx context.Context, c *chain, ec engine.EnabledC
 		made = ref
 		return err
 	})
-	if err != nil && engine.IsCode(err, engine.Conflict) && r.o.Run.Resumed > 0 {
-		// the interrupted run may have made it before it stopped
-		if found, ok := r.findOwn(ctx, attrs); ok {
-			return r.done(ctx, c, a, res, found, "found: made before the run was interrupted", nil), false
+	if err != nil && engine.IsCode(err, engine.Conflict) {
+		if found, note, ok := r.findOwn(ctx, attrs, res.Tries); ok {
+			return r.done(ctx, c, a, res, found, note, nil), false
 		}
 	}
 	if !r.done(ctx, c, a, res, made, "", err) {
@@ -521,7 +521,7 @@ func (r *runner) apply(ctx context.Context, a *engine.Action, ref string, res *e
 	var newRef, note string
 	err := r.retry(ctx, res, func() error {
 		var err error
-		newRef, note, err = r.send(ctx, a, ref)
+		newRef, note, err = r.send(ctx, a, ref, res.Tries)
 		return err
 	})
 	return newRef, note, err
@@ -546,7 +546,7 @@ func (r *runner) retry(ctx context.Context, res *engine.ActionResult, call func(
 }
 
 // send does one action's connector calls.
-func (r *runner) send(ctx context.Context, a *engine.Action, ref string) (newRef, note string, err error) {
+func (r *runner) send(ctx context.Context, a *engine.Action, ref string, tries int) (newRef, note string, err error) {
 	conn := r.t.Conn
 	attrs := newValues(a.Changes)
 	// stage attributes go first, while the account is as it was
@@ -567,10 +567,9 @@ func (r *runner) send(ctx context.Context, a *engine.Action, ref string) (newRef
 	switch a.Op {
 	case engine.OpCreate:
 		created, err := conn.Create(ctx, attrs)
-		if err != nil && engine.IsCode(err, engine.Conflict) && r.o.Run.Resumed > 0 {
-			// the interrupted run may have made it before it stopped
-			if found, ok := r.findOwn(ctx, attrs); ok {
-				return found, "found: made before the run was interrupted", nil
+		if err != nil && engine.IsCode(err, engine.Conflict) {
+			if found, note, ok := r.findOwn(ctx, attrs, tries); ok {
+				return found, note, nil
 			}
 		}
 		return created, "", err
@@ -603,20 +602,71 @@ func (r *runner) send(ctx context.Context, a *engine.Action, ref string) (newRef
 	return "", "", engine.Errorf(engine.Internal, "unknown operation %q", a.Op)
 }
 
-// findOwn looks an account up by the identity it was to be created with.
-func (r *runner) findOwn(ctx context.Context, attrs engine.Attributes) (string, bool) {
+// findOwn finds the account a create whose identity is taken may itself
+// have made: in a resumed run (the interrupted run may have made it
+// before its answer was recorded) or after an earlier try of this call
+// (tries > 1: the answer to it may have been lost). It looks the account
+// up by its identity, and takes it only when it is the one account with
+// that identity and has every attribute the create writes, with the same
+// values: an account someone else made under the same name is never
+// taken over; the create fails with the Conflict instead. It returns the
+// account's reference and a note for the result.
+func (r *runner) findOwn(ctx context.Context, attrs engine.Attributes, tries int) (string, string, bool) {
+	note := "found: made before the run was interrupted"
+	switch {
+	case tries > 1:
+		note = "found: made by an earlier try whose answer was lost"
+	case r.o.Run.Resumed == 0:
+		return "", "", false
+	}
+	names := attrs.Names()
 	for _, id := range r.t.Identity {
 		v := attrs[id]
 		if v == "" {
 			continue
 		}
-		found, err := r.t.Conn.FindAccounts(ctx, id, v, nil)
-		if err == nil && len(found) == 1 {
-			return found[0].Ref, true
+		found, err := r.t.Conn.FindAccounts(ctx, id, v, names)
+		if err != nil || len(found) != 1 || !sameAttributes(found[0].Attributes, attrs) {
+			return "", "", false
 		}
-		return "", false
+		return found[0].Ref, note, true
 	}
-	return "", false
+	return "", "", false
+}
+
+// sameAttributes reports whether an account has every attribute a create
+// wrote, with the same values (without regard to case, as directories
+// compare names, and to the order of several values). The object
+// classes, which a target adds to, are left out.
+func sameAttributes(has, wrote engine.Attributes) bool {
+	lines := func(v string) []string {
+		var out []string
+		for _, l := range strings.Split(strings.ToLower(v), "\n") {
+			if l = strings.TrimSpace(l); l != "" {
+				out = append(out, l)
+			}
+		}
+		slices.Sort(out)
+		return out
+	}
+	for name, v := range wrote {
+		if strings.EqualFold(name, "objectClass") || v == "" {
+			continue
+		}
+		got, ok := has[name]
+		if !ok {
+			for n, x := range has { // the target may spell the name otherwise
+				if strings.EqualFold(n, name) {
+					got, ok = x, true
+					break
+				}
+			}
+		}
+		if !ok || !slices.Equal(lines(got), lines(v)) {
+			return false
+		}
+	}
+	return true
 }
 
 // newValues returns what an action writes: the attributes that change (a

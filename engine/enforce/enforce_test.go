@@ -568,3 +568,73 @@ func TestACrashAfterACreateEnabledDoesNotMakeAnAccountTwice(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 12, n, "each action audited once")
 }
+
+func TestAResumedRunNeverTakesOverAnAccountSomeoneElseMade(t *testing.T) {
+	w := newWorld(t)
+	// someone else's account has the identity the plan's create wants
+	_, err := w.conn(false).Create(context.Background(), engine.Attributes{"userName": "1", "displayName": "Someone Else"})
+	require.NoError(t, err)
+	plan := &engine.Evaluation{EvaluationInfo: engine.EvaluationInfo{ID: 1}, Actions: joiner("1", "Ann Smith")}
+	results := make([]engine.ActionResult, len(plan.Actions))
+	for i := range results {
+		results[i].Index = i
+	}
+	run, err := w.store.StartRun(context.Background(), &engine.EnforcementRun{Evaluation: 1, StartedAt: w.now, Status: engine.RunRunning}, results)
+	require.NoError(t, err)
+	run.Resumed++
+
+	r := w.resume(context.Background(), run, plan, w.conn(false))
+
+	require.NoError(t, r.err)
+	byOp := map[engine.ActionOp]engine.ActionResult{}
+	for i, res := range r.results {
+		byOp[plan.Actions[i].Op] = res
+	}
+	assert.Equal(t, engine.OutcomeFailed, byOp[engine.OpCreate].Outcome, "the create is not taken as done")
+	assert.Contains(t, byOp[engine.OpCreate].Error, "taken")
+	assert.Equal(t, engine.OutcomeSkipped, byOp[engine.OpEnable].Outcome)
+	assert.Equal(t, engine.OutcomeSkipped, byOp[engine.OpGrant].Outcome)
+	other := w.account("1")
+	require.NotNil(t, other)
+	assert.Equal(t, "Someone Else", other.Attributes["displayName"])
+	assert.False(t, other.Enabled, "someone else's account is not enabled")
+	assert.Empty(t, other.Permissions, "nor given the person's groups")
+}
+
+// lostAnswer is the file connector whose first Create makes the account
+// and then loses the answer, as a timeout does.
+type lostAnswer struct {
+	engine.TargetConnector
+	lost atomic.Bool
+}
+
+func (l *lostAnswer) Create(ctx context.Context, attrs engine.Attributes) (string, error) {
+	ref, err := l.TargetConnector.Create(ctx, attrs)
+	if err == nil && l.lost.CompareAndSwap(false, true) {
+		return "", engine.Errorf(engine.Unavailable, "no answer in time")
+	}
+	return ref, err
+}
+
+func TestACreateWhoseAnswerWasLostFindsTheAccountItMade(t *testing.T) {
+	w := newWorld(t)
+	plan := &engine.Evaluation{EvaluationInfo: engine.EvaluationInfo{ID: 1}, Actions: joiner("1", "Ann Smith")}
+
+	r := w.enforce(context.Background(), plan, &lostAnswer{TargetConnector: w.conn(false)}, false)
+
+	require.NoError(t, r.err)
+	assert.Equal(t, slices.Repeat([]engine.Outcome{engine.OutcomeDone}, 3), outcomes(r.results))
+	var create engine.ActionResult
+	for i, res := range r.results {
+		if plan.Actions[i].Op == engine.OpCreate {
+			create = res
+		}
+	}
+	assert.Equal(t, 2, create.Tries)
+	assert.Equal(t, "found: made by an earlier try whose answer was lost", create.Error)
+	assert.Len(t, w.directory().Accounts, 1, "one account, not two")
+	a := w.account("1")
+	require.NotNil(t, a)
+	assert.True(t, a.Enabled)
+	assert.Equal(t, []string{"staff"}, a.Permissions)
+}
