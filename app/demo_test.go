@@ -1,7 +1,9 @@
 package app_test
 
 import (
+	"cmp"
 	"context"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -172,4 +174,125 @@ func holds(acct file.Account, changes []engine.AttributeChange) bool {
 		}
 	}
 	return true
+}
+
+func TestApprovingAHeldCreateWritesWhatNeedsIt(t *testing.T) {
+	a := demoApp(t)
+	ctx := context.Background()
+	cfg, err := a.Config(ctx)
+	require.NoError(t, err)
+	ad, ok := cfg.TargetSystem("ad")
+	require.True(t, ok)
+	one := 1
+	ad.Thresholds = []engine.ActionThreshold{{Op: engine.OpCreate, MaxCount: &one}}
+	_, err = a.SaveTargetSystem(ctx, *ad, "ad")
+	require.NoError(t, err)
+	_, err = a.Evaluate(ctx, app.EvaluateOptions{}, nil)
+	require.NoError(t, err)
+
+	run, err := a.Enforce(ctx, app.EnforceOptions{}, nil)
+	require.NoError(t, err)
+	d, err := a.Run(ctx, run.ID)
+	require.NoError(t, err)
+	creates := map[string]int{} // person → their ad create
+	for i, x := range d.Actions {
+		if x.Key.Target == "ad" && x.Op == engine.OpCreate {
+			creates[x.Person] = i
+		}
+	}
+	require.Greater(t, len(creates), 1)
+	var first int = -1
+	for i, x := range d.Actions {
+		_, held := creates[x.Person]
+		switch {
+		case x.Key.Target == "ad" && held:
+			assert.Equal(t, engine.OutcomeBlocked, d.Results[i].Outcome, "%s %s of %s waits with the create", x.Op, x.Key, x.Person)
+			if x.Op == engine.OpCreate && first < 0 {
+				first = i
+			}
+		default:
+			assert.Equal(t, engine.OutcomeDone, d.Results[i].Outcome, "%s %s of %s goes ahead", x.Op, x.Key, x.Person)
+		}
+	}
+
+	// approving one create writes the person's account, access and groups
+	_, err = a.DecideBlocked(ctx, run.ID, []int{first}, true, nil)
+	require.NoError(t, err)
+	d, err = a.Run(ctx, run.ID)
+	require.NoError(t, err)
+	person := d.Actions[first].Person
+	var ref string
+	for i, x := range d.Actions {
+		if x.Person == person && x.Key.Target == "ad" {
+			assert.Equal(t, engine.OutcomeDone, d.Results[i].Outcome, "%s %s", x.Op, x.Key)
+			ref = cmp.Or(ref, d.Results[i].Ref)
+		}
+	}
+	acct := byRef(demoDirectory(t, a, demo.ADDirectoryFile))[ref]
+	assert.True(t, acct.Enabled, "the approved account is enabled")
+	assert.NotEmpty(t, acct.Permissions, "and in its groups")
+
+	// rejecting the rest rejects what needs them too
+	_, err = a.DecideBlocked(ctx, run.ID, nil, false, nil)
+	require.NoError(t, err)
+	d, err = a.Run(ctx, run.ID)
+	require.NoError(t, err)
+	for i, res := range d.Results {
+		assert.NotEqual(t, engine.OutcomeBlocked, res.Outcome, "%s %s of %s", d.Actions[i].Op, d.Actions[i].Key, d.Actions[i].Person)
+	}
+}
+
+func TestARunCannotBeResumedOrApprovedAfterALaterRunWrote(t *testing.T) {
+	a := demoApp(t)
+	ctx := context.Background()
+	cfg, err := a.Config(ctx)
+	require.NoError(t, err)
+	ad, ok := cfg.TargetSystem("ad")
+	require.True(t, ok)
+	one := 1
+	ad.Thresholds = []engine.ActionThreshold{{Op: engine.OpCreate, MaxCount: &one}}
+	_, err = a.SaveTargetSystem(ctx, *ad, "ad")
+	require.NoError(t, err)
+	_, err = a.Evaluate(ctx, app.EvaluateOptions{}, nil)
+	require.NoError(t, err)
+	old, err := a.Enforce(ctx, app.EnforceOptions{}, nil)
+	require.NoError(t, err)
+	d, err := a.Run(ctx, old.ID)
+	require.NoError(t, err)
+	var blocked []int
+	for i, res := range d.Results {
+		if res.Outcome == engine.OutcomeBlocked && d.Actions[i].Op == engine.OpCreate {
+			blocked = append(blocked, i)
+		}
+	}
+	require.Greater(t, len(blocked), 1)
+
+	// a dry run since writes nothing: approving goes on
+	_, err = a.Evaluate(ctx, app.EvaluateOptions{}, nil)
+	require.NoError(t, err)
+	_, err = a.Enforce(ctx, app.EnforceOptions{DryRun: true}, nil)
+	require.NoError(t, err)
+	_, err = a.DecideBlocked(ctx, old.ID, blocked[:1], true, nil)
+	require.NoError(t, err, "a dry run is no obstacle")
+
+	// a run that wrote is
+	_, err = a.Evaluate(ctx, app.EvaluateOptions{}, nil)
+	require.NoError(t, err)
+	later, err := a.Enforce(ctx, app.EnforceOptions{}, nil)
+	require.NoError(t, err)
+	_, err = a.DecideBlocked(ctx, old.ID, nil, true, nil)
+	require.Error(t, err)
+	assert.True(t, engine.IsCode(err, engine.Conflict), "%v", err)
+	assert.Contains(t, err.Error(), fmt.Sprintf("run %d wrote to the targets after run %d", later.ID, old.ID))
+	_, err = a.ResumeRun(ctx, old.ID, nil)
+	assert.Error(t, err)
+	_, err = a.RetryFailed(ctx, old.ID, nil, nil)
+	assert.Error(t, err)
+
+	// rejecting writes nothing: it closes the old run
+	_, err = a.DecideBlocked(ctx, old.ID, nil, false, nil)
+	require.NoError(t, err)
+	d, err = a.Run(ctx, old.ID)
+	require.NoError(t, err)
+	assert.Zero(t, d.Run.Counts[engine.OutcomeBlocked])
 }

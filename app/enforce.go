@@ -293,7 +293,7 @@ func breachOf(breaches []engine.Breach, a *engine.Action) string {
 			return "waits for approval: " + b.Message
 		}
 	}
-	return "waits for approval"
+	return "waits for approval with the action it needs, which a threshold held back"
 }
 
 // planToEnforce returns an evaluation's plan if it can be enforced: the
@@ -337,6 +337,7 @@ func (a *App) runPlan(ctx context.Context, run *engine.EnforcementRun, plan *eng
 	if out == nil && err != nil {
 		// it stopped before writing anything: say so, so it can be resumed
 		run.Status, run.Message, run.FinishedAt = engine.RunInterrupted, err.Error(), a.clock.Now()
+		run.Counts = countOutcomes(results)
 		if uerr := a.store.UpdateRun(context.WithoutCancel(ctx), run); uerr != nil {
 			return nil, uerr
 		}
@@ -411,10 +412,7 @@ func (a *App) writePlan(ctx context.Context, run *engine.EnforcementRun, plan *e
 	if err != nil {
 		return nil, err
 	}
-	run.Counts = map[engine.Outcome]int{}
-	for _, r := range stored {
-		run.Counts[r.Outcome]++
-	}
+	run.Counts = countOutcomes(stored)
 	run.FinishedAt = a.clock.Now()
 	switch {
 	case runErr == nil:
@@ -445,6 +443,9 @@ func (a *App) ResumeRun(ctx context.Context, id uint64, progress func(enforce.Pr
 	}
 	if run.Status == engine.RunDone {
 		return nil, engine.Errorf(engine.Conflict, "run %d is finished: nothing is pending", run.ID)
+	}
+	if err := a.checkNoLaterRun(ctx, run); err != nil {
+		return nil, err
 	}
 	run.Resumed++
 	run.Status = engine.RunRunning
@@ -479,13 +480,30 @@ func (a *App) rerun(ctx context.Context, id uint64, indexes []int, from engine.O
 	if err != nil {
 		return nil, err
 	}
-	var chosen []int
-	var changed []engine.ActionResult
-	for i, res := range results {
-		if res.Outcome != from || (indexes != nil && !slices.Contains(indexes, i)) {
-			continue
+	if run { // a rejection writes nothing: it may close an old run
+		if err := a.checkNoLaterRun(ctx, r); err != nil {
+			return nil, err
 		}
-		chosen = append(chosen, i)
+	}
+	wanted := map[int]bool{}
+	for _, i := range indexes {
+		wanted[i] = true
+	}
+	var picked []int
+	for i, res := range results {
+		if res.Outcome == from && (indexes == nil || wanted[i]) {
+			picked = append(picked, i)
+		}
+	}
+	// what needs the chosen actions goes with them: the enables and grants
+	// held back with their creates, the actions a failed create skipped,
+	// the delete held back with its revoke
+	chosen := enforce.WithDependents(plan, picked, func(j int) bool {
+		return results[j].Outcome == from || (from == engine.OutcomeFailed && results[j].Outcome == engine.OutcomeSkipped)
+	})
+	var changed []engine.ActionResult
+	for _, i := range chosen {
+		res := results[i]
 		res.Error = ""
 		if run {
 			res.Outcome = engine.OutcomePending
@@ -502,10 +520,7 @@ func (a *App) rerun(ctx context.Context, id uint64, indexes []int, from engine.O
 		return nil, err
 	}
 	if !run {
-		r.Counts = map[engine.Outcome]int{}
-		for _, res := range results {
-			r.Counts[res.Outcome]++
-		}
+		r.Counts = countOutcomes(results)
 		return r, a.store.UpdateRun(ctx, r)
 	}
 	r.Status = engine.RunRunning
@@ -553,6 +568,36 @@ func (a *App) Run(ctx context.Context, id uint64) (*RunDetail, error) {
 	return d, nil
 }
 
+// checkNoLaterRun refuses to write more of a run's plan once a later run
+// has written to the targets: that run worked from a newer plan, and the
+// older plan could undo what it did (delete an account of a person hired
+// again since). A dry run, which writes nothing, is no obstacle, and is
+// never stopped by one.
+func (a *App) checkNoLaterRun(ctx context.Context, run *engine.EnforcementRun) error {
+	if run.DryRun {
+		return nil
+	}
+	runs, err := a.store.ListRuns(ctx)
+	if err != nil {
+		return err
+	}
+	for _, later := range runs {
+		if later.ID > run.ID && !later.DryRun {
+			return engine.Errorf(engine.Conflict, "run %d wrote to the targets after run %d, from a newer plan: the rest of run %d could undo what it did. Evaluate again and enforce the new plan (rejecting run %d's blocked actions closes it)", later.ID, run.ID, run.ID, run.ID)
+		}
+	}
+	return nil
+}
+
+// countOutcomes counts a run's results by outcome.
+func countOutcomes(results []engine.ActionResult) map[engine.Outcome]int {
+	counts := map[engine.Outcome]int{}
+	for _, r := range results {
+		counts[r.Outcome]++
+	}
+	return counts
+}
+
 // markInterrupted marks the runs a crash left running, at open: they can be
 // resumed.
 func (a *App) markInterrupted(ctx context.Context) error {
@@ -564,6 +609,10 @@ func (a *App) markInterrupted(ctx context.Context) error {
 		if runs[i].Status == engine.RunRunning {
 			runs[i].Status = engine.RunInterrupted
 			runs[i].Message = "Provisio stopped while the run was writing: resume it to finish the actions still pending"
+			// the figures from the journal: the run never counted them
+			if _, results, err := a.store.FindRun(ctx, runs[i].ID); err == nil {
+				runs[i].Counts = countOutcomes(results)
+			}
 			if err := a.store.UpdateRun(ctx, &runs[i]); err != nil {
 				return err
 			}

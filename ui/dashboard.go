@@ -291,7 +291,10 @@ func (s *dashboardScreen) enforcementAttention(runs []engine.EnforcementRun) {
 	for i := range runs {
 		r := &runs[i]
 		if r.Status != engine.RunInterrupted && r.Status != engine.RunCanceled {
-			continue
+			if r.DryRun {
+				continue // it wrote nothing
+			}
+			break // a later run wrote after it: it cannot be resumed
 		}
 		what := "was cancelled"
 		if r.Status == engine.RunInterrupted {

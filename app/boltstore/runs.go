@@ -249,14 +249,18 @@ func pruneRuns(tx *bolt.Tx, newest uint64) error {
 	return nil
 }
 
-// resumable reports whether a run may yet be resumed.
+// resumable reports whether a run may yet be resumed, or has actions that
+// wait for approval.
 func resumable(tx *bolt.Tx, run *engine.EnforcementRun) bool {
 	switch run.Status {
 	case engine.RunRunning, engine.RunInterrupted, engine.RunCanceled:
-		info, err := getEvaluationInfo(tx, run.Evaluation)
-		return err == nil && !info.Pruned
+	default:
+		if run.Counts[engine.OutcomeBlocked] == 0 {
+			return false
+		}
 	}
-	return false
+	info, err := getEvaluationInfo(tx, run.Evaluation)
+	return err == nil && !info.Pruned
 }
 
 func getEnforcementRun(tx *bolt.Tx, id uint64) (*engine.EnforcementRun, error) {

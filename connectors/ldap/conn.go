@@ -155,11 +155,11 @@ func (c *Connector) password() (string, error) {
 	p, err := c.secrets.Get(c.cfg.password)
 	switch {
 	case engine.IsCode(err, engine.NotFound):
-		return "", engine.Errorf(engine.Invalid, "the bind password is not in the keychain (reference %q); enter it again in the target's settings", c.cfg.password)
+		return "", engine.Errorf(engine.Invalid, "the bind password is not in the keychain; enter it again in the target's settings")
 	case err != nil:
 		return "", &engine.Error{Code: engine.ErrorCode(err), Msg: "the bind password cannot be read from the keychain: " + err.Error(), Err: err}
 	case p == "":
-		return "", engine.Errorf(engine.Invalid, "the bind password in the keychain (reference %q) is empty; enter it again in the target's settings", c.cfg.password)
+		return "", engine.Errorf(engine.Invalid, "the bind password in the keychain is empty; enter it again in the target's settings")
 	}
 	return p, nil
 }

@@ -945,5 +945,57 @@ func Thresholds(plan *engine.Evaluation, results []engine.ActionResult, targets 
 		}
 	}
 	slices.Sort(held)
-	return breaches, slices.Compact(held)
+	held = slices.Compact(held)
+	// what needs a held action waits with it: approving the creates
+	// later then writes the enables and grants too
+	return breaches, WithDependents(plan, held, func(j int) bool { return results[j].Outcome == engine.OutcomePending })
+}
+
+// WithDependents returns the actions of idx (sorted) and, for each, the
+// actions of the same person and target that cannot happen without it and
+// for which ok holds: after an action that makes the account (create,
+// correlate, reinstate), every later action on it; after a revoke or a
+// disable, the delete, which must not come first. A threshold holds them
+// back together, an approval or a rejection decides them together, and a
+// retry of a failed create runs the actions it skipped.
+func WithDependents(plan *engine.Evaluation, idx []int, ok func(j int) bool) []int {
+	if len(idx) == 0 {
+		return idx
+	}
+	type chainKey struct{ target, person string }
+	chains := map[chainKey][]int{}
+	for _, i := range idx {
+		a := &plan.Actions[i]
+		chains[chainKey{a.Key.Target, a.Person}] = nil
+	}
+	for j := range plan.Actions {
+		a := &plan.Actions[j]
+		k := chainKey{a.Key.Target, a.Person}
+		if list, found := chains[k]; found {
+			chains[k] = append(list, j)
+		}
+	}
+	out := slices.Clone(idx)
+	for _, i := range idx {
+		a := &plan.Actions[i]
+		for _, j := range chains[chainKey{a.Key.Target, a.Person}] {
+			if j != i && dependsOn(plan.Actions[j].Op, a.Op) && ok(j) {
+				out = append(out, j)
+			}
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// dependsOn reports whether an action of operation op on an account cannot
+// happen without one of operation first.
+func dependsOn(op, first engine.ActionOp) bool {
+	switch first {
+	case engine.OpCreate, engine.OpCorrelate, engine.OpReinstate:
+		return op.Order() > first.Order()
+	case engine.OpRevoke, engine.OpDisable:
+		return op == engine.OpDelete
+	}
+	return false
 }

@@ -413,7 +413,8 @@ func TestThresholdsHoldBackActionsOverTheLimit(t *testing.T) {
 	for i := range 3 {
 		plan.Actions = append(plan.Actions, joiner(fmt.Sprint(i), "P")...)
 	}
-	plan.Actions = append(plan.Actions, engine.Action{Person: "hr:9", Key: key(engine.KindAccount, ""), Op: engine.OpDelete, Ref: "x"})
+	plan.Actions = append(plan.Actions, engine.Action{Person: "hr:9", Key: key(engine.KindAccount, ""), Op: engine.OpDelete, Ref: "x"},
+		engine.Action{Person: "hr:8", Key: key(engine.KindPermission, "vpn"), Op: engine.OpGrant, Grant: true, Ref: "y"})
 	results := make([]engine.ActionResult, len(plan.Actions))
 
 	breaches, held := enforce.Thresholds(&plan, results, map[string]*engine.TargetSystem{"dir": sys}, map[string]int{"dir": 5})
@@ -423,7 +424,34 @@ func TestThresholdsHoldBackActionsOverTheLimit(t *testing.T) {
 	assert.Equal(t, 3, breaches[0].Actions)
 	assert.Contains(t, breaches[0].Message, "3 create actions exceed the limit of 2")
 	assert.Contains(t, breaches[1].Message, "20.0% of the 5 accounts")
-	assert.Equal(t, []int{2, 5, 8, 9}, held, "the creates and the delete; the rest proceeds (and waits on the creates)")
+	assert.Equal(t, []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, held, "the creates with the enables and grants that need them, and the delete; the rest proceeds")
+}
+
+func TestWhatNeedsAnActionGoesWithIt(t *testing.T) {
+	person := func(id string, ops ...engine.ActionOp) []engine.Action {
+		var out []engine.Action
+		for _, op := range ops {
+			k := key(engine.KindAccount, "")
+			if op == engine.OpGrant || op == engine.OpRevoke {
+				k = key(engine.KindPermission, "staff")
+			}
+			out = append(out, engine.Action{Person: "hr:" + id, Key: k, Op: op})
+		}
+		return out
+	}
+	plan := &engine.Evaluation{}
+	plan.Actions = append(plan.Actions, person("1", engine.OpCreate, engine.OpEnable, engine.OpGrant)...)                                                         // 0-2
+	plan.Actions = append(plan.Actions, person("2", engine.OpRevoke, engine.OpDisable, engine.OpDelete)...)                                                       // 3-5
+	plan.Actions = append(plan.Actions, person("3", engine.OpUpdate, engine.OpGrant, engine.OpRevoke)...)                                                         // 6-8
+	plan.Actions = append(plan.Actions, engine.Action{Person: "hr:1", Key: engine.EntitlementKey{Target: "other", Kind: engine.KindAccess}, Op: engine.OpEnable}) // 9
+	all := func(int) bool { return true }
+
+	assert.Equal(t, []int{0, 1, 2}, enforce.WithDependents(plan, []int{0}, all), "a create brings the enable and grant, not another target's")
+	assert.Equal(t, []int{3, 5}, enforce.WithDependents(plan, []int{3}, all), "a revoke brings the delete")
+	assert.Equal(t, []int{4, 5}, enforce.WithDependents(plan, []int{4}, all), "a disable brings the delete")
+	assert.Equal(t, []int{5}, enforce.WithDependents(plan, []int{5}, all))
+	assert.Equal(t, []int{6}, enforce.WithDependents(plan, []int{6}, all), "nothing needs an update")
+	assert.Equal(t, []int{0, 2}, enforce.WithDependents(plan, []int{0}, func(j int) bool { return j != 1 }), "only what ok allows")
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -412,6 +412,9 @@ func (r *runner) auditCmd() *cobra.Command {
 					})
 				}
 				if csvOut != "" {
+					if !cmd.Flags().Changed("limit") {
+						f.Limit = 0 // an export is of every entry selected
+					}
 					var n int
 					err := r.writeOut(csvOut, "audit log", func(w io.Writer) error {
 						var err error
@@ -453,7 +456,7 @@ func (r *runner) auditCmd() *cobra.Command {
 	cmd.Flags().StringVar((*string)(&f.Op), "op", "", "only this operation: create, correlate, update, enable, disable, delete, grant, revoke, retire, reinstate")
 	cmd.Flags().StringVar((*string)(&f.Outcome), "outcome", "", "only done or failed entries")
 	cmd.Flags().Uint64Var(&f.Run, "run", 0, "only this run's entries")
-	cmd.Flags().IntVar(&f.Limit, "limit", 100, "at most this many entries, newest first (0: all)")
+	cmd.Flags().IntVar(&f.Limit, "limit", 100, "at most this many entries, newest first (0: all; with --csv all unless given)")
 	cmd.Flags().BoolVar(&verify, "verify", false, "check the hash chain of the whole log")
 	cmd.Flags().StringVar(&csvOut, "csv", "", "write the selected entries as CSV to this file (- for standard output)")
 	return cmd
