@@ -11,11 +11,13 @@ package enforce
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"provisio/engine"
@@ -108,6 +110,7 @@ func Run(ctx context.Context, o Options) error {
 	}
 	rec := newRecorder(ctx, o)
 	defer rec.stop()
+	var down error // why a target's part of the run stopped
 	var done, failed int
 	var mu sync.Mutex
 	report := func(target string, outcome engine.Outcome) {
@@ -132,30 +135,53 @@ func Run(ctx context.Context, o Options) error {
 		if workers <= 0 {
 			workers = 4
 		}
-		r := &runner{o: &o, t: &t, rec: rec, report: report}
+		tctx, stop := context.WithCancelCause(ctx)
+		r := &runner{o: &o, t: &t, rec: rec, report: report, stop: stop}
 		for _, ph := range phases {
 			if ph == phaseGrant || ph == phaseRevoke {
 				if bg, ok := t.Conn.(engine.BatchGranter); ok {
-					r.batch(ctx, cs, ph, bg)
-					if ctx.Err() != nil || rec.err() != nil {
+					r.batch(tctx, cs, ph, bg)
+					if tctx.Err() != nil || rec.err() != nil {
 						break
 					}
 					continue
 				}
 			}
-			r.parallel(ctx, cs, workers, func(c *chain) { r.chain(ctx, c, ph) })
-			if ctx.Err() != nil || rec.err() != nil {
+			r.parallel(tctx, cs, workers, func(c *chain) { r.chain(tctx, c, ph) })
+			if tctx.Err() != nil || rec.err() != nil {
 				break
 			}
 		}
+		stop(nil)
 		if ctx.Err() != nil || rec.err() != nil {
 			break
+		}
+		if cause := context.Cause(tctx); cause != nil && !errors.Is(cause, context.Canceled) && down == nil {
+			down = cause // the next target is tried all the same
 		}
 	}
 	if err := rec.stop(); err != nil {
 		return err
 	}
-	return engine.CheckCanceled(ctx)
+	if err := engine.CheckCanceled(ctx); err != nil {
+		return err
+	}
+	return down
+}
+
+// unreachableAfter is how many actions in a row may fail for a transient
+// reason, each after its retries, before enforcement stops writing to the
+// target: it is down, and trying the rest would take hours and fail them
+// all.
+const unreachableAfter = 8
+
+// transientFailure counts an action that failed for a transient reason;
+// after unreachableAfter in a row it stops the target's part of the run,
+// leaving its other actions pending.
+func (r *runner) transientFailure(err error) {
+	if n := r.unreachable.Add(1); n == unreachableAfter {
+		r.stop(engine.Errorf(engine.Unavailable, "%s: %d actions in a row failed for want of an answer (the last: %v); its other actions were not tried and stay pending: resume the run once it answers, and retry the failed ones", r.t.System.Name, n, err))
+	}
 }
 
 func sleep(ctx context.Context, d time.Duration) error {
@@ -253,6 +279,10 @@ type runner struct {
 	t      *Target
 	rec    *recorder
 	report func(target string, outcome engine.Outcome)
+	// stop ends the target's part of the run; unreachable counts the
+	// actions in a row that failed for a transient reason
+	stop        context.CancelCauseFunc
+	unreachable atomic.Int32
 }
 
 // parallel calls fn for every chain on workers goroutines, until ctx ends
@@ -400,6 +430,11 @@ func (r *runner) done(ctx context.Context, c *chain, a *engine.Action, res engin
 		return false // cancelled mid-call: it stays pending for the next run
 	}
 	res.At = r.o.Now()
+	if err != nil && engine.IsTransient(err) {
+		r.transientFailure(err)
+	} else {
+		r.unreachable.Store(0)
+	}
 	if err != nil {
 		res.Outcome, res.Error = engine.OutcomeFailed, err.Error()
 		switch a.Op {

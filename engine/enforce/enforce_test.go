@@ -666,3 +666,40 @@ func TestACreateWhoseAnswerWasLostFindsTheAccountItMade(t *testing.T) {
 	assert.True(t, a.Enabled)
 	assert.Equal(t, []string{"staff"}, a.Permissions)
 }
+
+// unreachable is a target that never answers.
+type unreachable struct {
+	engine.TargetConnector
+	calls atomic.Int32
+}
+
+func (u *unreachable) Create(context.Context, engine.Attributes) (string, error) {
+	u.calls.Add(1)
+	return "", engine.Errorf(engine.Unavailable, "cannot reach the directory")
+}
+
+func TestATargetThatStopsAnsweringIsLeftAfterAFewActions(t *testing.T) {
+	w := newWorld(t)
+	var plan engine.Evaluation
+	plan.ID = 1
+	for i := range 30 {
+		plan.Actions = append(plan.Actions, joiner(fmt.Sprint(400+i), fmt.Sprintf("Person %d", i))...)
+	}
+	c := &unreachable{TargetConnector: w.conn(false)}
+
+	r := w.enforce(context.Background(), &plan, c, false, func(o *enforce.Options) {
+		o.Targets["dir"].System.Concurrency = 1
+	})
+
+	require.Error(t, r.err)
+	assert.True(t, engine.IsTransient(r.err), "%v", r.err)
+	assert.Contains(t, r.err.Error(), "Directory: 8 actions in a row failed for want of an answer")
+	counts := map[engine.Outcome]int{}
+	for _, res := range r.results {
+		counts[res.Outcome]++
+	}
+	assert.Equal(t, 8, counts[engine.OutcomeFailed], "the creates tried")
+	assert.Equal(t, 7, counts[engine.OutcomeSkipped], "the enables of the first seven (the grants come later)")
+	assert.Equal(t, 90-8-7, counts[engine.OutcomePending], "the rest was not tried, and can be resumed")
+	assert.Equal(t, int32(8*enforce.DefaultRetry.Attempts), c.calls.Load())
+}
