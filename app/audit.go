@@ -65,7 +65,7 @@ type PersonAccount struct {
 
 // PersonAccounts returns what the ledger holds for a person, per target.
 func (a *App) PersonAccounts(ctx context.Context, person string) ([]PersonAccount, error) {
-	ledger, err := a.store.LoadLedger(ctx)
+	entries, err := a.store.PersonLedger(ctx, person)
 	if err != nil {
 		return nil, err
 	}
@@ -75,11 +75,8 @@ func (a *App) PersonAccounts(ctx context.Context, person string) ([]PersonAccoun
 	}
 	byTarget := map[string]*PersonAccount{}
 	var order []string
-	for i := range ledger.Entries {
-		le := &ledger.Entries[i]
-		if le.Person != person {
-			continue
-		}
+	for i := range entries {
+		le := &entries[i]
 		pa := byTarget[le.Key.Target]
 		if pa == nil {
 			pa = &PersonAccount{Target: le.Key.Target, TargetName: le.Key.Target}

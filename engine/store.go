@@ -269,6 +269,9 @@ type Store interface {
 
 	// LoadLedger returns what is granted, as far as Provisio knows.
 	LoadLedger(ctx context.Context) (*Ledger, error)
+	// PersonLedger returns the ledger's entries of one person, in
+	// LoadLedger's order, without reading the others.
+	PersonLedger(ctx context.Context, person string) ([]LedgerEntry, error)
 	// LedgerVersion counts the changes to the ledger: a plan made from an
 	// older ledger is out of date.
 	LedgerVersion(ctx context.Context) (uint64, error)

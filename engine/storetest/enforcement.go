@@ -325,6 +325,17 @@ func testLedgerChanges(t *testing.T, h *harness) {
 	h.reopen()
 	want = sortLedger(want)
 	require.Equal(t, want, h.ledger(), "set changes add entries")
+	for _, person := range []string{"hr:1", "hr:10", "hr:3", "hr:404", "hr:"} {
+		var mine []engine.LedgerEntry
+		for _, e := range want {
+			if e.Person == person {
+				mine = append(mine, e)
+			}
+		}
+		got, err := h.s.PersonLedger(h.ctx, person)
+		require.NoError(t, err)
+		require.Equal(t, mine, got, "PersonLedger(%q) is LoadLedger's entries of the person, in order", person)
+	}
 
 	// an account renamed: its entry is replaced, attributes and all
 	renamed := a1
