@@ -352,10 +352,37 @@ func (r *runner) chain(ctx context.Context, c *chain, ph phase) {
 			}
 			continue
 		}
+		if a.Op == engine.OpDisable || a.Op == engine.OpDelete {
+			r.relocate(ctx, c)
+		}
 		newRef, note, err := r.apply(ctx, a, c.ref, &res)
 		if !r.done(ctx, c, a, res, newRef, note, err) {
 			return
 		}
+	}
+}
+
+// relocate looks a leaver's account up by the identity the ledger has for
+// it before it is disabled or deleted, and follows it when it is no longer
+// where the ledger says: moved by hand to another container, or by a
+// disable whose answer a crash lost. Disable and Delete take an account
+// they do not find as gone; without this, a moved account would stay
+// enabled while the ledger and the audit log said it was disabled. When
+// the lookup fails or finds no one account, the reference stays as it is.
+func (r *runner) relocate(ctx context.Context, c *chain) {
+	if c.ref == "" || !c.hasAcct {
+		return
+	}
+	for _, id := range r.t.Identity {
+		v := c.acct.Attributes[id]
+		if v == "" {
+			continue
+		}
+		found, err := r.t.Conn.FindAccounts(ctx, id, v, []string{id})
+		if err == nil && len(found) == 1 && found[0].Ref != "" && !strings.EqualFold(found[0].Ref, c.ref) {
+			c.ref = found[0].Ref
+		}
+		return
 	}
 }
 

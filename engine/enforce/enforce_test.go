@@ -703,3 +703,33 @@ func TestATargetThatStopsAnsweringIsLeftAfterAFewActions(t *testing.T) {
 	assert.Equal(t, 90-8-7, counts[engine.OutcomePending], "the rest was not tried, and can be resumed")
 	assert.Equal(t, int32(8*enforce.DefaultRetry.Attempts), c.calls.Load())
 }
+
+func TestALeaversAccountMovedByHandIsFoundAndDisabled(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	conn := w.conn(false)
+	ref, err := conn.Create(ctx, engine.Attributes{"userName": "1", "displayName": "Ann Smith"})
+	require.NoError(t, err)
+	_, err = conn.Enable(ctx, ref)
+	require.NoError(t, err)
+	// the ledger knows the account by a reference it no longer has (an
+	// administrator moved it)
+	require.NoError(t, w.store.WriteLedger(ctx, []engine.LedgerEntry{
+		{Person: "hr:1", Key: key(engine.KindAccount, ""), Reference: "CN=Ann Smith,OU=Old", Attributes: engine.Attributes{"userName": "1"}, Rules: []string{"r1"}},
+		{Person: "hr:1", Key: key(engine.KindAccess, ""), Rules: []string{"r2"}},
+	}))
+	plan := &engine.Evaluation{EvaluationInfo: engine.EvaluationInfo{ID: 1}, Actions: []engine.Action{
+		{Person: "hr:1", PersonName: "Ann Smith", Key: key(engine.KindAccess, ""), Op: engine.OpDisable, Ref: "CN=Ann Smith,OU=Old", Reasons: reason("r2")},
+	}}
+
+	r := w.enforce(ctx, plan, conn, false)
+
+	require.NoError(t, r.err)
+	assert.Equal(t, engine.OutcomeDone, r.results[0].Outcome)
+	assert.Equal(t, ref, r.results[0].Ref, "the account where it is")
+	assert.False(t, w.account("1").Enabled, "the moved account is disabled, not left enabled")
+	ledger, err := w.store.LoadLedger(ctx)
+	require.NoError(t, err)
+	require.Len(t, ledger.Entries, 1)
+	assert.Equal(t, ref, ledger.Entries[0].Reference, "the ledger follows the account")
+}
