@@ -248,7 +248,13 @@ func (ev *evaluator) system(key string) *engine.TargetSystem {
 // fails for the person gets a note instead of its actions.
 func (ev *evaluator) mapAccounts(i int, have []engine.LedgerEntry, kept []wanted, acts []engine.Action) []engine.Action {
 	p := ev.in.Population.Persons[i]
-	planned := map[string]engine.Attributes{} // by target: the account's attributes after this plan
+	// by target: the account's attributes after this plan
+	if ev.planned == nil {
+		ev.planned = map[string]engine.Attributes{}
+	}
+	planned := ev.planned
+	clear(planned)
+	defer clear(planned) // the scratch must not keep the maps alive
 	for _, target := range ev.in.Order {
 		ta := ev.in.Accounts[target]
 		if ta == nil || ta.Mapper == nil {
@@ -293,9 +299,13 @@ func (ev *evaluator) mapTarget(p *engine.Person, target string, ta *TargetAccoun
 		return acts, nil, "" // others read the account as the ledger has it
 	}
 	in := ev.mapInput(p, target, kept, planned, 0)
+	// attrs is the ledger's own map until the plan changes it: most
+	// accounts are in line, and copying a million maps to find that out
+	// costs more than the comparison
 	var attrs engine.Attributes
+	shared := false
 	if acct != nil {
-		attrs = acct.Attributes.Clone()
+		attrs, shared = acct.Attributes, true
 	}
 	for k := 0; k <= len(order); k++ {
 		if update && (k == len(order) || acts[order[k]].Op.Order() > engine.OpUpdate.Order()) {
@@ -307,7 +317,7 @@ func (ev *evaluator) mapTarget(p *engine.Person, target string, ta *TargetAccoun
 			if changes := diff(attrs, values); len(changes) > 0 {
 				acts = append(acts, engine.Action{Person: p.ID, PersonName: p.DisplayName, Key: accountKey(target), Grant: true,
 					Reasons: wantedReasons(kept, accountKey(target)), Op: engine.OpUpdate, Ref: acct.Reference, Changes: changes})
-				attrs = merge(attrs, values)
+				attrs, shared = mergeShared(attrs, shared, values)
 			}
 		}
 		if k == len(order) {
@@ -335,14 +345,14 @@ func (ev *evaluator) mapTarget(p *engine.Person, target string, ta *TargetAccoun
 						return acts, nil, err.Error()
 					}
 				}
-				attrs = corr
+				attrs, shared = corr, false
 				a.Changes = correlated(engine.OpCorrelate, attrs, values)
 				attrs = merge(attrs, values)
 				continue
 			}
 		}
 		a.Changes = diff(attrs, values)
-		attrs = merge(attrs, values)
+		attrs, shared = mergeShared(attrs, shared, values)
 	}
 	return acts, attrs, ""
 }
@@ -380,7 +390,14 @@ func wantedReasons(kept []wanted, key engine.EntitlementKey) []engine.Reason {
 // attributes of the person's accounts in other targets: as planned, or
 // as the ledger has them, disabled targets' too.
 func (ev *evaluator) mapInput(p *engine.Person, target string, kept []wanted, planned map[string]engine.Attributes, iteration int) *accounts.Input {
-	in := &accounts.Input{Subject: &ev.s, Iteration: iteration, Accounts: map[string]engine.Attributes{}}
+	// one input serves every target and person of the worker in turn:
+	// mapTarget is done with it before it asks for the next
+	in := &ev.input
+	if in.Accounts == nil {
+		in.Accounts = map[string]engine.Attributes{}
+	}
+	clear(in.Accounts)
+	*in = accounts.Input{Subject: &ev.s, Iteration: iteration, Accounts: in.Accounts, InConditions: in.InConditions[:0]}
 	for _, r := range wantedReasons(kept, accountKey(target)) {
 		for _, c := range r.Contracts {
 			if k := contractIndex(p, c); k >= 0 && !slices.Contains(in.InConditions, k) {
@@ -445,6 +462,17 @@ func (ev *evaluator) correlate(target string, p *engine.Person) (string, engine.
 
 // diff returns the attributes of values that differ from have.
 func diff(have, values engine.Attributes) []engine.AttributeChange {
+	// most accounts are in line: find that out without sorting names
+	same := true
+	for name, v := range values {
+		if have[name] != v {
+			same = false
+			break
+		}
+	}
+	if same {
+		return nil
+	}
 	var out []engine.AttributeChange
 	for _, name := range values.Names() {
 		if old := have[name]; old != values[name] {
@@ -452,6 +480,33 @@ func diff(have, values engine.Attributes) []engine.AttributeChange {
 		}
 	}
 	return out
+}
+
+// mergeShared merges values into attrs, which when shared belong to
+// someone else (the ledger): they are copied before they change. It
+// returns the attributes and whether they are still shared.
+func mergeShared(attrs engine.Attributes, shared bool, values engine.Attributes) (engine.Attributes, bool) {
+	if shared {
+		if !changes(attrs, values) {
+			return attrs, true
+		}
+		attrs = attrs.Clone()
+	}
+	return merge(attrs, values), false
+}
+
+// changes reports whether merging values into attrs would change them.
+func changes(attrs, values engine.Attributes) bool {
+	if attrs == nil {
+		return true // merge makes a map
+	}
+	for k, v := range values {
+		old, ok := attrs[k]
+		if v == "" && ok || v != "" && (!ok || old != v) {
+			return true
+		}
+	}
+	return false
 }
 
 func merge(into, values engine.Attributes) engine.Attributes {

@@ -240,7 +240,9 @@ type evaluator struct {
 	indexes            map[string]*targetIndex
 	correlationGetters map[string]func(*rules.Subject) engine.Value
 	sessions           map[string]*accounts.Session
-	order              []int // scratch: one target's actions in enforcement order
+	order              []int                        // scratch: one target's actions in enforcement order
+	input              accounts.Input               // scratch: the mapping input of one person's account
+	planned            map[string]engine.Attributes // scratch: one person's accounts after the plan
 }
 
 // wanted is an entitlement the rules want for the current person.
