@@ -122,7 +122,7 @@ func Run(ctx context.Context, in Input, progress func(done, total int)) (*engine
 	}
 	for w := range parts {
 		p := &parts[w]
-		e.Actions = p.actions.appendTo(e.Actions) // and lets each chunk go
+		e.Actions = p.actions.appendTo(e.Actions, pop.Persons) // and lets each chunk go
 		e.Skipped = append(e.Skipped, p.skipped...)
 		e.Notes = append(e.Notes, p.notes...)
 		e.Evaluated += p.evaluated
@@ -338,7 +338,7 @@ func (ev *evaluator) person(i int) {
 		}
 		return a.Op.Order() - b.Op.Order()
 	})
-	ev.out.actions.add(acts)
+	ev.out.actions.add(p, i, acts)
 	clear(acts) // the scratch must not keep the strings alive
 	ev.acts = acts
 }
@@ -381,24 +381,77 @@ func withoutTargets(ledger map[string][]engine.LedgerEntry, targets []string) ma
 	return out
 }
 
-// chunks holds actions in fixed-size blocks: unlike a growing slice it
-// never over-allocates or copies while a plan of millions of actions is
-// made.
+// chunks holds a worker's actions until the plan is put together, in
+// fixed-size blocks of a compact form: unlike a growing slice they never
+// over-allocate or copy, and at a third of an action's size the plan of
+// millions of actions is not held twice, in full, while it is merged.
+//
+// An action is stored as its person's position in the population, its
+// key's position in the worker's table of keys, its operation's in
+// engine.ActionOps, its reasons, and (rarely) whatever else it has.
 type chunks struct {
-	blocks [][]engine.Action
+	blocks [][]packed
+	keys   []engine.EntitlementKey
+	keyIdx map[engine.EntitlementKey]int32
 }
+
+// packed is an action in chunks.
+type packed struct {
+	person  int32 // position in the population
+	key     int32 // position in chunks.keys
+	grant   bool
+	op      uint8 // position in engine.ActionOps, or noOp
+	reasons []engine.Reason
+	extra   *packedExtra // nil for most actions
+}
+
+// packedExtra is what few actions have: a reference, changes, an
+// operation enforcement does not know, or a person who is not the one at
+// their position.
+type packedExtra struct {
+	person, personName string
+	op                 engine.ActionOp // set when not in engine.ActionOps
+	ref                string
+	changes            []engine.AttributeChange
+}
+
+const noOp = 255
 
 const chunkSize = 8192
 
-func (c *chunks) add(actions []engine.Action) {
-	for len(actions) > 0 {
+// add adds the actions of the person p at position i, whose id and name
+// they normally carry.
+func (c *chunks) add(p *engine.Person, i int, actions []engine.Action) {
+	for _, a := range actions {
 		if len(c.blocks) == 0 || len(c.blocks[len(c.blocks)-1]) == chunkSize {
-			c.blocks = append(c.blocks, make([]engine.Action, 0, chunkSize))
+			c.blocks = append(c.blocks, make([]packed, 0, chunkSize))
+		}
+		k, ok := c.keyIdx[a.Key]
+		if !ok {
+			if c.keyIdx == nil {
+				c.keyIdx = map[engine.EntitlementKey]int32{}
+			}
+			k = int32(len(c.keys))
+			c.keys = append(c.keys, a.Key)
+			c.keyIdx[a.Key] = k
+		}
+		x := packed{person: int32(i), key: k, grant: a.Grant, op: noOp, reasons: a.Reasons}
+		known := true
+		if a.Op != "" {
+			if o := a.Op.Order(); o >= 0 {
+				x.op = uint8(o)
+			} else {
+				known = false
+			}
+		}
+		if !known || a.Person != p.ID || a.PersonName != p.DisplayName || a.Ref != "" || a.Changes != nil {
+			x.extra = &packedExtra{person: a.Person, personName: a.PersonName, ref: a.Ref, changes: a.Changes}
+			if !known {
+				x.extra.op = a.Op
+			}
 		}
 		last := &c.blocks[len(c.blocks)-1]
-		n := min(len(actions), chunkSize-len(*last))
-		*last = append(*last, actions[:n]...)
-		actions = actions[n:]
+		*last = append(*last, x)
 	}
 }
 
@@ -411,9 +464,24 @@ func (c *chunks) len() int {
 }
 
 // appendTo appends the actions to dst, releasing each block once copied.
-func (c *chunks) appendTo(dst []engine.Action) []engine.Action {
+func (c *chunks) appendTo(dst []engine.Action, persons []*engine.Person) []engine.Action {
 	for i, b := range c.blocks {
-		dst = append(dst, b...)
+		for _, x := range b {
+			a := engine.Action{Key: c.keys[x.key], Grant: x.grant, Reasons: x.reasons}
+			if x.op != noOp {
+				a.Op = engine.ActionOps[x.op]
+			}
+			if e := x.extra; e != nil {
+				a.Person, a.PersonName, a.Ref, a.Changes = e.person, e.personName, e.ref, e.changes
+				if e.op != "" {
+					a.Op = e.op
+				}
+			} else {
+				p := persons[x.person]
+				a.Person, a.PersonName = p.ID, p.DisplayName
+			}
+			dst = append(dst, a)
+		}
 		c.blocks[i] = nil
 	}
 	c.blocks = nil
