@@ -305,6 +305,7 @@ func (s *Store) LoadLedger(ctx context.Context) (*engine.Ledger, error) {
 			return nil
 		}
 		l.Entries = make([]engine.LedgerEntry, n)
+		defer releaseMapped(tx)
 		return decodeLedger(ctx, b, l.Entries)
 	})
 	if err != nil {

@@ -368,6 +368,9 @@ func (s *Store) ReadPersons(ctx context.Context, refs []engine.RecordRef, fn fun
 	sort.Slice(order, func(a, b int) bool { return refs[order[a]].Seq < refs[order[b]].Seq })
 	return s.view(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketRecords)
+		if len(order) > 4096 { // a snapshot's persons: the pages are done with
+			defer releaseMapped(tx)
+		}
 		for n, i := range order {
 			if n%4096 == 0 {
 				if err := engine.CheckCanceled(ctx); err != nil {
