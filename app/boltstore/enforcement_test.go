@@ -234,6 +234,42 @@ func TestLoadLedgerOrdersManyPersons(t *testing.T) {
 	require.Equal(t, want[1].Rules, l.Entries[1].Rules)
 }
 
+func TestLoadLedgerPackedHoldsWhatLoadLedgerDoes(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	var entries []engine.LedgerEntry
+	realisticLedger(3000, 7000, func(batch []engine.LedgerEntry) { entries = append(entries, batch...) })
+	// attribute names other accounts do not have, and an empty value
+	entries = append(entries, engine.LedgerEntry{Person: "hr:100007", Key: engine.EntitlementKey{Target: "t00", Kind: engine.KindAccount},
+		Attributes: engine.Attributes{"cn": "Odd One", "extra": "", "x-attr": "ÿ"}})
+	require.NoError(t, s.WriteLedger(ctx, entries))
+	want, err := s.LoadLedger(ctx)
+	require.NoError(t, err)
+	got, err := s.LoadLedgerPacked(ctx)
+	require.NoError(t, err)
+	require.Len(t, got.Entries, len(want.Entries))
+	packed := 0
+	for i := range got.Entries {
+		g, w := got.Entries[i], want.Entries[i]
+		require.Nil(t, g.Attributes, "entry %d", i)
+		if len(w.Attributes) > 0 {
+			packed++
+			require.Equal(t, len(w.Attributes), g.Packed.Len(), "entry %d", i)
+			for name, v := range w.Attributes {
+				pv, ok := g.Packed.Get(name)
+				require.True(t, ok, "entry %d: %s", i, name)
+				require.Equal(t, v, pv, "entry %d: %s", i, name)
+			}
+			require.Equal(t, w.Attributes, g.AttributesOf(), "entry %d", i)
+		} else {
+			require.Nil(t, g.Packed, "entry %d", i)
+		}
+		g.Packed, w.Attributes = nil, nil
+		require.Equal(t, w, g, "entry %d", i)
+	}
+	require.Greater(t, packed, 1000)
+}
+
 func TestDeleteRuleKeepingGrantsCountsALedgerVersion(t *testing.T) {
 	ctx := context.Background()
 	s := newStore(t)

@@ -117,6 +117,16 @@ type ledgerDecoder struct {
 	// entries repeat: cheaper to compare than to look up
 	target string
 	names  []string
+
+	// packed decodes attributes into engine.PackedAttributes: the lists
+	// of names entries share (a target's accounts mostly have the same),
+	// the ends of values handed out from shared blocks, and scratch for
+	// the names and values of the entry being decoded
+	packed   bool
+	lists    [][]string
+	ends     []uint32
+	nameBufs [][]byte
+	buf      []byte
 }
 
 func newLedgerDecoder() *ledgerDecoder {
@@ -197,7 +207,9 @@ func (d *ledgerDecoder) decode(k, v []byte, e *engine.LedgerEntry) error {
 	}
 	e.GrantedAt = r.time()
 	if flags&ledgerAttributes != 0 {
-		if n := r.count(); n > 0 {
+		if n := r.count(); n > 0 && d.packed {
+			e.Packed = d.pack(r, n)
+		} else if n > 0 {
 			e.Attributes = make(engine.Attributes, n)
 			for i := range n {
 				b := r.bytes()
@@ -215,6 +227,52 @@ func (d *ledgerDecoder) decode(k, v []byte, e *engine.LedgerEntry) error {
 		e.RetiredOn = engine.Date(r.varint())
 	}
 	return r.end()
+}
+
+// pack decodes n attributes into their packed form: the list of names
+// shared with the entries that have the same, the values in one string.
+func (d *ledgerDecoder) pack(r *planReader, n int) *engine.PackedAttributes {
+	d.nameBufs, d.buf = d.nameBufs[:0], d.buf[:0]
+	if cap(d.ends)-len(d.ends) < n {
+		d.ends = make([]uint32, 0, max(4096, n))
+	}
+	k := len(d.ends)
+	for range n {
+		d.nameBufs = append(d.nameBufs, r.bytes())
+		d.buf = append(d.buf, r.bytes()...)
+		d.ends = append(d.ends, uint32(len(d.buf)))
+	}
+	ends := d.ends[k : k+n : k+n]
+	var names []string
+	for _, list := range d.lists {
+		if d.sameNames(list) {
+			names = list
+			break
+		}
+	}
+	if names == nil {
+		names = make([]string, n)
+		for i, b := range d.nameBufs {
+			names[i] = d.intern(b)
+		}
+		if len(d.lists) < 64 {
+			d.lists = append(d.lists, names)
+		}
+	}
+	return engine.NewPackedAttributes(names, string(d.buf), ends)
+}
+
+// sameNames reports whether the names being decoded are those of list.
+func (d *ledgerDecoder) sameNames(list []string) bool {
+	if len(list) != len(d.nameBufs) {
+		return false
+	}
+	for i, b := range d.nameBufs {
+		if string(b) != list[i] {
+			return false
+		}
+	}
+	return true
 }
 
 func unreadableLedgerEntry(k []byte, err error) error {
@@ -297,6 +355,18 @@ func (s *Store) LedgerVersion(ctx context.Context) (uint64, error) {
 // (engine.EntitlementKey.Less). Entries share no memory a caller might
 // change: their rule lists and attributes are their own.
 func (s *Store) LoadLedger(ctx context.Context) (*engine.Ledger, error) {
+	return s.loadLedger(ctx, false)
+}
+
+// LoadLedgerPacked is LoadLedger with the attributes of account entries
+// packed (engine.LedgerEntry.Packed): the entries that have the same
+// attribute names share the list of them, and each entry's values are one
+// string.
+func (s *Store) LoadLedgerPacked(ctx context.Context) (*engine.Ledger, error) {
+	return s.loadLedger(ctx, true)
+}
+
+func (s *Store) loadLedger(ctx context.Context, packed bool) (*engine.Ledger, error) {
 	l := &engine.Ledger{}
 	err := s.view(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketLedger)
@@ -306,7 +376,7 @@ func (s *Store) LoadLedger(ctx context.Context) (*engine.Ledger, error) {
 		}
 		l.Entries = make([]engine.LedgerEntry, n)
 		defer releaseMapped(tx)
-		return decodeLedger(ctx, b, l.Entries)
+		return decodeLedger(ctx, b, l.Entries, packed)
 	})
 	if err != nil {
 		return nil, err
@@ -328,7 +398,7 @@ type ledgerBatch struct {
 // decodeLedger decodes the ledger bucket into out, which has one entry per
 // key, on as many goroutines as there are processors: the cursor walks
 // the keys on this one and hands out batches.
-func decodeLedger(ctx context.Context, b *bolt.Bucket, out []engine.LedgerEntry) error {
+func decodeLedger(ctx context.Context, b *bolt.Bucket, out []engine.LedgerEntry, packed bool) error {
 	workers := min(runtime.GOMAXPROCS(0), len(out)/ledgerBatchSize+1)
 	jobs := make(chan *ledgerBatch, workers)
 	free := make(chan *ledgerBatch, 2*workers)
@@ -350,6 +420,7 @@ func decodeLedger(ctx context.Context, b *bolt.Bucket, out []engine.LedgerEntry)
 	for range workers {
 		wg.Go(func() {
 			d := newLedgerDecoder()
+			d.packed = packed
 			for bt := range jobs {
 				if !failed() {
 					es := out[bt.start : bt.start+len(bt.keys)]

@@ -128,7 +128,7 @@ func newTargetIndexes(in *Input, ledger map[string][]engine.LedgerEntry) map[str
 					ix.linked[fold(le.Reference)] = person
 				}
 				for _, u := range unique {
-					for v := range strings.SplitSeq(le.Attributes[u], "\n") {
+					for v := range strings.SplitSeq(entryAttribute(&le, u), "\n") {
 						if v != "" {
 							ix.taken[u][fold(v)] = struct{}{}
 						}
@@ -305,7 +305,7 @@ func (ev *evaluator) mapTarget(p *engine.Person, target string, ta *TargetAccoun
 	var attrs engine.Attributes
 	shared := false
 	if acct != nil {
-		attrs, shared = acct.Attributes, true
+		attrs, shared = ev.ledgerAttributes(acct), true
 	}
 	for k := 0; k <= len(order); k++ {
 		if update && (k == len(order) || acts[order[k]].Op.Order() > engine.OpUpdate.Order()) {
@@ -405,9 +405,10 @@ func (ev *evaluator) mapInput(p *engine.Person, target string, kept []wanted, pl
 			}
 		}
 	}
-	for _, le := range ev.stored[p.ID] {
-		if le.Key.Kind == engine.KindAccount && le.Key.Target != target && len(le.Attributes) > 0 {
-			in.Accounts[le.Key.Target] = le.Attributes
+	stored := ev.stored[p.ID]
+	for j := range stored {
+		if le := &stored[j]; le.Key.Kind == engine.KindAccount && le.Key.Target != target && entryAttributes(le) > 0 {
+			in.Accounts[le.Key.Target] = ev.ledgerAttributes(le)
 		}
 	}
 	for t, attrs := range planned {
@@ -793,11 +794,60 @@ func ownValues(ix *targetIndex, unique []string, stored engine.Attributes, ref s
 	return out
 }
 
+// ledgerAttributes returns the attributes of the account in target that
+// the ledger has, or nil.
 func ledgerAttributes(have []engine.LedgerEntry, target string) engine.Attributes {
 	if le := ledgerEntry(have, accountKey(target)); le != nil {
-		return le.Attributes
+		return le.AttributesOf()
 	}
 	return nil
+}
+
+// entryAttributes returns the number of attributes of a ledger entry.
+func entryAttributes(le *engine.LedgerEntry) int {
+	if le.Packed != nil {
+		return le.Packed.Len()
+	}
+	return len(le.Attributes)
+}
+
+// entryAttribute returns an attribute of a ledger entry (by its exact
+// name).
+func entryAttribute(le *engine.LedgerEntry, name string) string {
+	if le.Packed != nil {
+		v, _ := le.Packed.Get(name)
+		return v
+	}
+	return le.Attributes[name]
+}
+
+// ledgerAttributes returns the attributes of a ledger entry, to read and
+// not to change: packed ones in the worker's map for the entry's target,
+// which is filled again for the next entry (the next person's) there.
+func (ev *evaluator) ledgerAttributes(le *engine.LedgerEntry) engine.Attributes {
+	if le.Packed == nil {
+		return le.Attributes
+	}
+	u := ev.unpacked[le.Key.Target]
+	if u == nil {
+		if ev.unpacked == nil {
+			ev.unpacked = map[string]*unpacked{}
+		}
+		u = &unpacked{attrs: engine.Attributes{}}
+		ev.unpacked[le.Key.Target] = u
+	}
+	if u.from != le.Packed {
+		clear(u.attrs)
+		le.Packed.AddTo(u.attrs)
+		u.from = le.Packed
+	}
+	return u.attrs
+}
+
+// unpacked is the map a worker reads a target's packed attributes in.
+type unpacked struct {
+	from  *engine.PackedAttributes
+	attrs engine.Attributes
 }
 
 // free reports whether the unique attributes among changes are free: each
@@ -845,9 +895,13 @@ func (u *planPass) planInput(a *engine.Action, target string, iteration int) *ac
 			}
 		}
 	}
-	for _, le := range u.stored[a.Person] {
-		if le.Key.Kind == engine.KindAccount && le.Key.Target != target && len(le.Attributes) > 0 {
-			in.Accounts[le.Key.Target] = le.Attributes.Clone()
+	for j := range u.stored[a.Person] {
+		if le := &u.stored[a.Person][j]; le.Key.Kind == engine.KindAccount && le.Key.Target != target && entryAttributes(le) > 0 {
+			attrs := le.Attributes.Clone()
+			if le.Packed != nil {
+				attrs = le.Packed.AddTo(nil)
+			}
+			in.Accounts[le.Key.Target] = attrs
 		}
 	}
 	sp := u.spans[a.Person]

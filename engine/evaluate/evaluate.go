@@ -243,6 +243,7 @@ type evaluator struct {
 	order              []int                        // scratch: one target's actions in enforcement order
 	input              accounts.Input               // scratch: the mapping input of one person's account
 	planned            map[string]engine.Attributes // scratch: one person's accounts after the plan
+	unpacked           map[string]*unpacked         // by target: packed ledger attributes read as a map
 }
 
 // wanted is an entitlement the rules want for the current person.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -16,10 +17,32 @@ import (
 	"provisio/engine/rules"
 )
 
+// run evaluates in, and again with the ledger's attributes packed as
+// the store loads them for an evaluation: the plans must be the same.
 func run(t *testing.T, in evaluate.Input) *engine.Evaluation {
 	t.Helper()
 	e, err := evaluate.Run(context.Background(), in, nil)
 	require.NoError(t, err)
+	if in.Ledger != nil {
+		packed := &engine.Ledger{Entries: slices.Clone(in.Ledger.Entries)}
+		for i := range packed.Entries {
+			if le := &packed.Entries[i]; len(le.Attributes) > 0 {
+				names := le.Attributes.Names()
+				var values strings.Builder
+				ends := make([]uint32, len(names))
+				for j, n := range names {
+					values.WriteString(le.Attributes[n])
+					ends[j] = uint32(values.Len())
+				}
+				le.Packed, le.Attributes = engine.NewPackedAttributes(names, values.String(), ends), nil
+			}
+		}
+		in.Ledger = packed
+		again, err := evaluate.Run(context.Background(), in, nil)
+		require.NoError(t, err)
+		again.Duration = e.Duration
+		require.Equal(t, e, again, "the plan is the same with the ledger's attributes packed")
+	}
 	return e
 }
 
