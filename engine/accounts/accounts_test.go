@@ -194,12 +194,18 @@ func TestValuesGivesTheAttributesOfTheStage(t *testing.T) {
 		{engine.StageDisable, engine.Attributes{"description": "left"}},
 		{engine.StageDelete, engine.Attributes{}},
 	}
+	reused := engine.Attributes{"left": "over"}
 	for _, tt := range tests {
 		t.Run(string(tt.stage), func(t *testing.T) {
 			got, err := s.Values(tt.stage, adaInput(ps))
 			require.NoError(t, err)
 			assert.Equal(t, tt.want, got)
 			assert.Equal(t, len(tt.want) > 0, m.Has(tt.stage))
+			// ValuesInto gives the same in the map it is given, cleared
+			into, err := s.ValuesInto(reused, tt.stage, adaInput(ps))
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, into)
+			into["left"] = "over"
 		})
 	}
 	assert.False(t, m.Has("someday"))

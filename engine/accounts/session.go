@@ -57,6 +57,13 @@ func (m *Mapper) NewSession() *Session { return &Session{m: m} }
 // the attributes it could compute (for previews); the error then lists
 // every attribute that failed.
 func (s *Session) Values(stage engine.Stage, in *Input) (engine.Attributes, error) {
+	return s.ValuesInto(nil, stage, in)
+}
+
+// ValuesInto is Values into dst, which it clears first (or into a new map
+// when dst is nil): a caller that works out many accounts and keeps none
+// of the maps can use one for all.
+func (s *Session) ValuesInto(dst engine.Attributes, stage engine.Stage, in *Input) (engine.Attributes, error) {
 	si := slices.Index(engine.Stages, stage)
 	if si < 0 {
 		return nil, engine.Errorf(engine.Invalid, "the account mapping of %s: there is no stage %q; the stages are %s", s.m.name, stage, stageList())
@@ -70,7 +77,11 @@ func (s *Session) Values(stage engine.Stage, in *Input) (engine.Attributes, erro
 		}
 	}
 	steps := s.m.steps[si]
-	out := make(engine.Attributes, len(steps))
+	out := dst
+	if out == nil {
+		out = make(engine.Attributes, len(steps))
+	}
+	clear(out)
 	var errs []error
 	for i := range steps {
 		st := &steps[i]

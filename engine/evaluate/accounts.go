@@ -33,7 +33,8 @@ type targetIndex struct {
 	// byRef maps a folded account reference to its account, for the
 	// targets with correlation or unique attributes.
 	byRef map[string]int
-	// linked maps an account reference to the person the ledger has it for.
+	// linked maps an account reference to the person the ledger has it
+	// for, where there is correlation (byCorrelation).
 	linked map[string]string
 	// taken holds the folded values of each unique attribute.
 	taken map[string]map[string]struct{}
@@ -85,15 +86,26 @@ func (ix *targetIndex) existing(ref string) engine.Attributes {
 
 // newTargetIndexes builds the indexes of the targets with accounts.
 func newTargetIndexes(in *Input, ledger map[string][]engine.LedgerEntry) map[string]*targetIndex {
+	// the ledger's accounts by target, to make the maps their size at
+	// once: growing maps of a million values costs seconds
+	accountsIn := map[string]int{}
+	for _, entries := range ledger {
+		for j := range entries {
+			if entries[j].Key.Kind == engine.KindAccount {
+				accountsIn[entries[j].Key.Target]++
+			}
+		}
+	}
 	out := map[string]*targetIndex{}
 	for key, ta := range in.Accounts {
-		ix := &targetIndex{ta: ta, linked: map[string]string{}, taken: map[string]map[string]struct{}{}}
+		n := accountsIn[key]
+		ix := &targetIndex{ta: ta, taken: map[string]map[string]struct{}{}}
 		var unique []string
 		if ta.Mapper != nil {
 			unique = ta.Mapper.Unique()
 		}
 		for _, u := range unique {
-			ix.taken[u] = map[string]struct{}{}
+			ix.taken[u] = make(map[string]struct{}, n+len(ta.Existing))
 		}
 		c := ta.System.Correlation
 		if c != nil && len(ta.Existing) > 0 {
@@ -119,16 +131,27 @@ func newTargetIndexes(in *Input, ledger map[string][]engine.LedgerEntry) map[str
 				}
 			}
 		}
+		// only correlation asks who has an account, and only when there
+		// are accounts to correlate with
+		link := ix.byCorrelation != nil
+		if link {
+			ix.linked = make(map[string]string, n)
+		}
+		if n == 0 || !link && len(unique) == 0 {
+			out[key] = ix
+			continue
+		}
 		for person, entries := range ledger {
-			for _, le := range entries {
+			for j := range entries {
+				le := &entries[j]
 				if le.Key.Target != key || le.Key.Kind != engine.KindAccount {
 					continue
 				}
-				if le.Reference != "" {
+				if link && le.Reference != "" {
 					ix.linked[fold(le.Reference)] = person
 				}
 				for _, u := range unique {
-					for v := range strings.SplitSeq(entryAttribute(&le, u), "\n") {
+					for v := range strings.SplitSeq(entryAttribute(le, u), "\n") {
 						if v != "" {
 							ix.taken[u][fold(v)] = struct{}{}
 						}
@@ -310,7 +333,7 @@ func (ev *evaluator) mapTarget(p *engine.Person, target string, ta *TargetAccoun
 	for k := 0; k <= len(order); k++ {
 		if update && (k == len(order) || acts[order[k]].Op.Order() > engine.OpUpdate.Order()) {
 			update = false
-			values, err := ev.session(target).Values(engine.StageUpdate, in)
+			values, err := ev.values(target, engine.StageUpdate, in)
 			if err != nil {
 				return acts, nil, err.Error()
 			}
@@ -328,7 +351,7 @@ func (ev *evaluator) mapTarget(p *engine.Person, target string, ta *TargetAccoun
 		if !ok {
 			continue
 		}
-		values, err := ev.session(target).Values(stage, in)
+		values, err := ev.values(target, stage, in)
 		if err != nil {
 			return acts, nil, err.Error()
 		}
@@ -341,7 +364,7 @@ func (ev *evaluator) mapTarget(p *engine.Person, target string, ta *TargetAccoun
 				// link the account found, and bring it in line
 				a.Op, a.Ref = engine.OpCorrelate, ref
 				if ta.Mapper.Has(engine.StageUpdate) {
-					if values, err = ev.session(target).Values(engine.StageUpdate, in); err != nil {
+					if values, err = ev.values(target, engine.StageUpdate, in); err != nil {
 						return acts, nil, err.Error()
 					}
 				}
@@ -522,6 +545,16 @@ func merge(into, values engine.Attributes) engine.Attributes {
 		}
 	}
 	return into
+}
+
+// values works out the attributes of the person's account in target in a
+// stage, in the worker's map for them: mapTarget keeps none of them.
+func (ev *evaluator) values(target string, stage engine.Stage, in *accounts.Input) (engine.Attributes, error) {
+	v, err := ev.session(target).ValuesInto(ev.scratchValues, stage, in)
+	if v != nil {
+		ev.scratchValues = v
+	}
+	return v, err
 }
 
 // session returns the worker's mapping session for a target.

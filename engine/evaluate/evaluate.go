@@ -244,6 +244,7 @@ type evaluator struct {
 	input              accounts.Input               // scratch: the mapping input of one person's account
 	planned            map[string]engine.Attributes // scratch: one person's accounts after the plan
 	unpacked           map[string]*unpacked         // by target: packed ledger attributes read as a map
+	scratchValues      engine.Attributes            // scratch: an account's attributes in one stage
 }
 
 // wanted is an entitlement the rules want for the current person.
