@@ -452,7 +452,12 @@ func decodeLedger(ctx context.Context, b *bolt.Bucket, out []engine.LedgerEntry,
 	n := 0
 	bt := newBatch(0)
 	c := b.Cursor()
+	read := 0 // bytes of the file mapped since they were last let go
 	for k, v := c.First(); k != nil; k, v = c.Next() {
+		if read += len(k) + len(v); read >= releaseEvery {
+			releaseMapped(b.Tx())
+			read = 0
+		}
 		if len(bt.keys) >= ledgerBatchSize && !samePerson(bt.keys[len(bt.keys)-1], k) {
 			if err := engine.CheckCanceled(ctx); err != nil {
 				fail(err)

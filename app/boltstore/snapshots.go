@@ -371,6 +371,7 @@ func (s *Store) ReadPersons(ctx context.Context, refs []engine.RecordRef, fn fun
 		if len(order) > 4096 { // a snapshot's persons: the pages are done with
 			defer releaseMapped(tx)
 		}
+		read := 0 // bytes of the file mapped since they were last let go
 		for n, i := range order {
 			if n%4096 == 0 {
 				if err := engine.CheckCanceled(ctx); err != nil {
@@ -380,6 +381,10 @@ func (s *Store) ReadPersons(ctx context.Context, refs []engine.RecordRef, fn fun
 			raw := b.Get(u64(refs[i].Seq))
 			if raw == nil {
 				return engine.Errorf(engine.Internal, "record %d is missing from the workspace store", refs[i].Seq)
+			}
+			if read += len(raw); read >= releaseEvery {
+				releaseMapped(tx)
+				read = 0
 			}
 			p, err := engine.DecodePerson(raw)
 			if err != nil {
