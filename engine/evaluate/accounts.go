@@ -236,13 +236,14 @@ func (ev *evaluator) setOps(p *engine.Person, have []engine.LedgerEntry, kept []
 		return acts // no account exists: nothing to reinstate or refer to
 	}
 	// retired accounts a rule gives again
-	for _, w := range kept {
+	for j := range kept {
+		w := &kept[j]
 		if w.key.Kind != engine.KindAccount {
 			continue
 		}
 		if le := ledgerEntry(have, w.key); le != nil && !le.RetiredOn.IsZero() {
 			acts = append(acts, engine.Action{Person: p.ID, PersonName: p.DisplayName, Key: w.key, Grant: true,
-				Reasons: w.reasons, Op: engine.OpReinstate, Ref: le.Reference})
+				Reasons: ev.reasonsOf(w), Op: engine.OpReinstate, Ref: le.Reference})
 		}
 	}
 	// actions on an account that exists carry its reference
@@ -339,7 +340,7 @@ func (ev *evaluator) mapTarget(p *engine.Person, target string, ta *TargetAccoun
 			}
 			if changes := diff(attrs, values); len(changes) > 0 {
 				acts = append(acts, engine.Action{Person: p.ID, PersonName: p.DisplayName, Key: accountKey(target), Grant: true,
-					Reasons: wantedReasons(kept, accountKey(target)), Op: engine.OpUpdate, Ref: acct.Reference, Changes: changes})
+					Reasons: ev.wantedReasons(kept, accountKey(target)), Op: engine.OpUpdate, Ref: acct.Reference, Changes: changes})
 				attrs, shared = mergeShared(attrs, shared, values)
 			}
 		}
@@ -399,10 +400,10 @@ func wantsKey(kept []wanted, key engine.EntitlementKey) bool {
 	return slices.ContainsFunc(kept, func(w wanted) bool { return w.key == key })
 }
 
-func wantedReasons(kept []wanted, key engine.EntitlementKey) []engine.Reason {
-	for _, w := range kept {
-		if w.key == key {
-			return w.reasons
+func (ev *evaluator) wantedReasons(kept []wanted, key engine.EntitlementKey) []engine.Reason {
+	for j := range kept {
+		if kept[j].key == key {
+			return ev.reasonsOf(&kept[j])
 		}
 	}
 	return nil
@@ -421,12 +422,25 @@ func (ev *evaluator) mapInput(p *engine.Person, target string, kept []wanted, pl
 	}
 	clear(in.Accounts)
 	*in = accounts.Input{Subject: &ev.s, Iteration: iteration, Accounts: in.Accounts, InConditions: in.InConditions[:0]}
-	for _, r := range wantedReasons(kept, accountKey(target)) {
-		for _, c := range r.Contracts {
-			if k := contractIndex(p, c); k >= 0 && !slices.Contains(in.InConditions, k) {
-				in.InConditions = append(in.InConditions, k)
+	// the contracts of the account's reasons, in their order, found by
+	// their keys as the reasons name them; without making the reasons
+	for j := range kept {
+		if kept[j].key != accountKey(target) {
+			continue
+		}
+		for gi := kept[j].first; gi >= 0; gi = ev.grants[gi].next {
+			g := &ev.grants[gi]
+			lo, hi := g.lo, g.hi
+			if g.all {
+				lo, hi = ev.matched[g.match].lo, ev.matched[g.match].hi
+			}
+			for _, c := range ev.ints[lo:hi] {
+				if k := contractIndex(p, engine.ContractKey(p, c)); k >= 0 && !slices.Contains(in.InConditions, k) {
+					in.InConditions = append(in.InConditions, k)
+				}
 			}
 		}
+		break
 	}
 	stored := ev.stored[p.ID]
 	for j := range stored {

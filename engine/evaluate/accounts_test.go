@@ -1081,3 +1081,31 @@ func changedOnly(changes []engine.AttributeChange) []engine.AttributeChange {
 	}
 	return out
 }
+
+func TestTheMappingSeesTheContractsOfTheRulesThatGiveTheAccount(t *testing.T) {
+	depts := `Person.Contracts.map(c => c.Department.Code).join(",")`
+	sys := engine.TargetSystem{Key: "ad", Name: "Active Directory", Kind: engine.TargetManual, Permissions: []engine.Permission{{ID: "VPN"}},
+		Mapping: []engine.AttributeMapping{{Attribute: "department", Stages: stages{engine.StageCreate: snippet(depts), engine.StageUpdate: snippet(depts)}}}}
+	w := newWorld(t, sys)
+	p := person(t, "1",
+		contract(t, "C1", "2024-01-01", "", "Department.Code=ICT"),
+		contract(t, "C2", "2024-01-01", "", "Department.Code=HR"),
+		contract(t, "C3", "2024-01-01", "", "Department.Code=FIN"))
+	rs := []testRule{
+		rule("r-hr", "HR accounts", engine.RuleActive, cond("Department.Code", engine.OpEquals, "HR"), adAccount),
+		rule("r-ict", "ICT accounts", engine.RuleActive, cond("Department.Code", engine.OpIn, "ICT", "FIN"), adAccount, adVPN),
+	}
+
+	e := run(t, w.input(rs, nil, p))
+	create := findOp(t, e, p.ID, engine.OpCreate, adKey)
+	assert.Equal(t, []engine.AttributeChange{change("department", "", "HR,ICT,FIN")}, create.Changes,
+		"the contracts of each rule that gives the account, in rule order")
+	require.Len(t, create.Reasons, 2)
+	assert.Equal(t, []string{"C2"}, create.Reasons[0].Contracts)
+	assert.Equal(t, []string{"C1", "C3"}, create.Reasons[1].Contracts)
+
+	e = run(t, w.input(rs, []engine.LedgerEntry{adEntry(p.ID, "acct-1", engine.Attributes{"department": "ICT"})}, p))
+	update := findOp(t, e, p.ID, engine.OpUpdate, adKey)
+	assert.Equal(t, []engine.AttributeChange{change("department", "ICT", "HR,ICT,FIN")}, update.Changes)
+	assert.Equal(t, create.Reasons, update.Reasons)
+}

@@ -232,6 +232,9 @@ type evaluator struct {
 	s       rules.Subject
 	sc      rules.Scratch
 	want    []wanted
+	grants  []grantRef      // scratch: the current person's grants, by entitlement
+	matched []matchRef      // scratch: the rules that hold for the current person
+	ints    []int           // scratch: the contracts of matched and grants
 	acts    []engine.Action // scratch for one person's actions
 
 	// stored is the ledger with the disabled targets' entries, whose
@@ -247,10 +250,62 @@ type evaluator struct {
 	scratchValues      engine.Attributes            // scratch: an account's attributes in one stage
 }
 
-// wanted is an entitlement the rules want for the current person.
+// wanted is an entitlement the rules want for the current person, with
+// the rules' matches that want it. Its reasons are made when an action
+// needs them (reasonsOf): most entitlements are held already, and need
+// none.
 type wanted struct {
-	key     engine.EntitlementKey
-	reasons []engine.Reason
+	key         engine.EntitlementKey
+	first, last int32 // its grants, in evaluator.grants, in match order
+	reasons     []engine.Reason
+	made        bool // reasons are made
+}
+
+// grantRef is a match's wanting an entitlement.
+type grantRef struct {
+	match  int32 // in evaluator.matched
+	lo, hi int32 // the contracts it is wanted on, in evaluator.ints, unless all
+	all    bool  // on all the match's contracts: the match's shared reason
+	next   int32 // the next grant of the same entitlement, or -1
+}
+
+// matchRef is a rule that holds for the current person.
+type matchRef struct {
+	rule   *rules.Rule
+	lo, hi int32 // its in-conditions contracts, in evaluator.ints
+	// shared is the reason of the entitlements it gives on all its
+	// contracts, made once: a plan holds millions of actions
+	shared []engine.Reason
+}
+
+// reasonsOf returns the reasons of an entitlement the current person
+// wants, making them the first time.
+func (ev *evaluator) reasonsOf(w *wanted) []engine.Reason {
+	if w.made {
+		return w.reasons
+	}
+	p := ev.s.Person
+	var out []engine.Reason
+	for gi := w.first; gi >= 0; gi = ev.grants[gi].next {
+		g := &ev.grants[gi]
+		m := &ev.matched[g.match]
+		var r []engine.Reason
+		if g.all {
+			if m.shared == nil {
+				m.shared = []engine.Reason{reason(m.rule, p, ev.ints[m.lo:m.hi])}
+			}
+			r = m.shared[:1:1] // a later append copies
+		} else {
+			r = []engine.Reason{reason(m.rule, p, ev.ints[g.lo:g.hi])}
+		}
+		if out == nil {
+			out = r
+		} else {
+			out = append(out, r[0])
+		}
+	}
+	w.reasons, w.made = out, true
+	return out
 }
 
 func (ev *evaluator) person(i int) {
@@ -269,29 +324,32 @@ func (ev *evaluator) person(i int) {
 		ev.out.matches = ev.matches
 	}
 	pop.Subject(i, &ev.s)
-	ev.want = ev.want[:0]
+	clear(ev.want) // the scratch must not keep the last person's reasons alive
+	clear(ev.matched)
+	ev.want, ev.grants, ev.matched, ev.ints = ev.want[:0], ev.grants[:0], ev.matched[:0], ev.ints[:0]
 	ev.in.Rules.Matches(&ev.s, &ev.sc, func(m rules.Match) {
 		ev.out.matches[m.Rule.Position()]++
-		// The entitlements a match gives on all its contracts share one
-		// reason: a plan holds millions of actions.
-		var shared []engine.Reason
+		mi := int32(len(ev.matched))
+		lo := int32(len(ev.ints))
+		ev.ints = append(ev.ints, m.Contracts...)
+		ev.matched = append(ev.matched, matchRef{rule: m.Rule, lo: lo, hi: int32(len(ev.ints))})
 		m.Grants(&ev.s, func(key engine.EntitlementKey, contracts []int) {
-			var reasons []engine.Reason
-			if len(contracts) == len(m.Contracts) {
-				if shared == nil {
-					shared = []engine.Reason{reason(m.Rule, p, contracts)}
-				}
-				reasons = shared[:1:1] // a later append copies
-			} else {
-				reasons = []engine.Reason{reason(m.Rule, p, contracts)}
+			g := grantRef{match: mi, next: -1, all: len(contracts) == len(m.Contracts)}
+			if !g.all {
+				g.lo = int32(len(ev.ints))
+				ev.ints = append(ev.ints, contracts...)
+				g.hi = int32(len(ev.ints))
 			}
+			gi := int32(len(ev.grants))
+			ev.grants = append(ev.grants, g)
 			for j := range ev.want {
-				if ev.want[j].key == key {
-					ev.want[j].reasons = append(ev.want[j].reasons, reasons[0])
+				if w := &ev.want[j]; w.key == key {
+					ev.grants[w.last].next = gi
+					w.last = gi
 					return
 				}
 			}
-			ev.want = append(ev.want, wanted{key: key, reasons: reasons})
+			ev.want = append(ev.want, wanted{key: key, first: gi, last: gi})
 		})
 	})
 	// access and permissions need an account in the same target
@@ -310,7 +368,7 @@ func (ev *evaluator) person(i int) {
 		}
 		if NeedsAccount(w.key) && !hasAccount(w.key.Target) {
 			ev.out.notes = append(ev.out.notes, engine.Note{Person: p.ID, Message: fmt.Sprintf(
-				"%s is granted by %s, but no rule gives %s an account in %s", w.key, ruleNames(w.reasons), p.DisplayName, w.key.Target)})
+				"%s is granted by %s, but no rule gives %s an account in %s", w.key, ruleNames(ev.reasonsOf(&w)), p.DisplayName, w.key.Target)})
 			continue
 		}
 		kept = append(kept, w)
@@ -319,9 +377,9 @@ func (ev *evaluator) person(i int) {
 
 	have := ev.ledger[p.ID]
 	acts := ev.acts[:0]
-	for _, w := range kept {
-		if !holds(have, w.key) {
-			acts = append(acts, engine.Action{Person: p.ID, PersonName: p.DisplayName, Key: w.key, Grant: true, Reasons: w.reasons})
+	for j := range kept {
+		if w := &kept[j]; !holds(have, w.key) {
+			acts = append(acts, engine.Action{Person: p.ID, PersonName: p.DisplayName, Key: w.key, Grant: true, Reasons: ev.reasonsOf(w)})
 		}
 	}
 	for _, le := range have {
