@@ -36,7 +36,8 @@ type targetIndex struct {
 	// linked maps an account reference to the person the ledger has it
 	// for, where there is correlation (byCorrelation).
 	linked map[string]string
-	// taken holds the folded values of each unique attribute.
+	// taken holds the folded values of each unique attribute; it is
+	// complete only after newTargetIndexes' take has run.
 	taken map[string]map[string]struct{}
 }
 
@@ -84,8 +85,11 @@ func (ix *targetIndex) existing(ref string) engine.Attributes {
 	return inMappingCase(ix.ta.Existing[k].Attributes, ix.ta.System.MappedAttributes())
 }
 
-// newTargetIndexes builds the indexes of the targets with accounts.
-func newTargetIndexes(in *Input, ledger map[string][]engine.LedgerEntry) map[string]*targetIndex {
+// newTargetIndexes builds the indexes of the targets with accounts. The
+// values of unique attributes that are taken are only asked for once the
+// workers are done (by uniquePass): they are gathered by take, which the
+// caller runs meanwhile, on a goroutine of its own if it likes.
+func newTargetIndexes(in *Input, ledger map[string][]engine.LedgerEntry) (indexes map[string]*targetIndex, take func()) {
 	// the ledger's accounts by target, to make the maps their size at
 	// once: growing maps of a million values costs seconds
 	accountsIn := map[string]int{}
@@ -97,15 +101,14 @@ func newTargetIndexes(in *Input, ledger map[string][]engine.LedgerEntry) map[str
 		}
 	}
 	out := map[string]*targetIndex{}
+	var takes []func()
 	for key, ta := range in.Accounts {
 		n := accountsIn[key]
 		ix := &targetIndex{ta: ta, taken: map[string]map[string]struct{}{}}
+		out[key] = ix
 		var unique []string
 		if ta.Mapper != nil {
 			unique = ta.Mapper.Unique()
-		}
-		for _, u := range unique {
-			ix.taken[u] = make(map[string]struct{}, n+len(ta.Existing))
 		}
 		c := ta.System.Correlation
 		if c != nil && len(ta.Existing) > 0 {
@@ -122,46 +125,59 @@ func newTargetIndexes(in *Input, ledger map[string][]engine.LedgerEntry) map[str
 				ix.byRef[fold(ta.Existing[i].Ref)] = i
 			}
 		}
-		for i := range ta.Existing {
-			for _, u := range unique {
-				for v := range strings.SplitSeq(attribute(ta.Existing[i].Attributes, u), "\n") {
-					if v != "" {
-						ix.taken[u][fold(v)] = struct{}{}
+		// only correlation asks who has an account, and only when there
+		// are accounts to correlate with
+		if ix.byCorrelation != nil && n > 0 {
+			ix.linked = make(map[string]string, n)
+			for person, entries := range ledger {
+				for j := range entries {
+					if le := &entries[j]; le.Key.Target == key && le.Key.Kind == engine.KindAccount && le.Reference != "" {
+						ix.linked[fold(le.Reference)] = person
 					}
 				}
 			}
 		}
-		// only correlation asks who has an account, and only when there
-		// are accounts to correlate with
-		link := ix.byCorrelation != nil
-		if link {
-			ix.linked = make(map[string]string, n)
+		for _, u := range unique {
+			ix.taken[u] = make(map[string]struct{}, n+len(ta.Existing))
 		}
-		if n == 0 || !link && len(unique) == 0 {
-			out[key] = ix
+		if len(unique) == 0 {
 			continue
 		}
-		for person, entries := range ledger {
-			for j := range entries {
-				le := &entries[j]
-				if le.Key.Target != key || le.Key.Kind != engine.KindAccount {
-					continue
-				}
-				if link && le.Reference != "" {
-					ix.linked[fold(le.Reference)] = person
-				}
+		takes = append(takes, func() {
+			for i := range ta.Existing {
 				for _, u := range unique {
-					for v := range strings.SplitSeq(entryAttribute(le, u), "\n") {
+					for v := range strings.SplitSeq(attribute(ta.Existing[i].Attributes, u), "\n") {
 						if v != "" {
 							ix.taken[u][fold(v)] = struct{}{}
 						}
 					}
 				}
 			}
-		}
-		out[key] = ix
+			if n == 0 {
+				return
+			}
+			for _, entries := range ledger {
+				for j := range entries {
+					le := &entries[j]
+					if le.Key.Target != key || le.Key.Kind != engine.KindAccount {
+						continue
+					}
+					for _, u := range unique {
+						for v := range strings.SplitSeq(entryAttribute(le, u), "\n") {
+							if v != "" {
+								ix.taken[u][fold(v)] = struct{}{}
+							}
+						}
+					}
+				}
+			}
+		})
 	}
-	return out
+	return out, func() {
+		for _, t := range takes {
+			t()
+		}
+	}
 }
 
 // accountKey is the account entitlement of a target.

@@ -72,7 +72,12 @@ func Run(ctx context.Context, in Input, progress func(done, total int)) (*engine
 	for _, r := range in.Rules.Rules {
 		byRule[r.ID] = r
 	}
-	indexes := newTargetIndexes(&in, ledger)
+	// the workers need none of the values that are taken: they are
+	// gathered meanwhile, for uniquePass
+	indexes, take := newTargetIndexes(&in, ledger)
+	var taking sync.WaitGroup
+	taking.Go(take)
+	defer taking.Wait()
 	getters, err := correlationGetters(&in)
 	if err != nil {
 		return nil, err
@@ -164,6 +169,7 @@ func Run(ctx context.Context, in Input, progress func(done, total int)) (*engine
 			e.Excluded++
 		}
 	}
+	taking.Wait()
 	if err := uniquePass(ctx, &in, e, indexes, stored); err != nil {
 		return nil, err
 	}
