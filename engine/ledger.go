@@ -61,14 +61,14 @@ func (l *Ledger) ByPerson() map[string][]LedgerEntry {
 // account entries their attributes so (LedgerEntry.Packed) for an
 // evaluation, which only reads them.
 type PackedAttributes struct {
-	names  []string // sorted; shared by the entries with the same names
+	names  []string // shared by the entries with the same names
 	values string   // the values, one after another
 	ends   []uint32 // where each value ends in values
 }
 
 // NewPackedAttributes packs values: names[i] has the value
-// values[ends[i-1]:ends[i]]. names must be sorted and are kept, not
-// copied: entries with the same names may share them.
+// values[ends[i-1]:ends[i]] (from 0 for the first). names and ends are
+// kept, not copied: entries with the same names may share them.
 func NewPackedAttributes(names []string, values string, ends []uint32) *PackedAttributes {
 	return &PackedAttributes{names: names, values: values, ends: ends}
 }
