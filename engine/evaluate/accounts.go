@@ -517,21 +517,28 @@ func (ev *evaluator) correlate(target string, p *engine.Person) (string, engine.
 // diff returns the attributes of values that differ from have.
 func diff(have, values engine.Attributes) []engine.AttributeChange {
 	// most accounts are in line: find that out without sorting names
-	same := true
+	n := 0
 	for name, v := range values {
 		if have[name] != v {
-			same = false
-			break
+			n++
 		}
 	}
-	if same {
+	if n == 0 {
 		return nil
 	}
-	var out []engine.AttributeChange
-	for _, name := range values.Names() {
-		if old := have[name]; old != values[name] {
-			out = append(out, engine.AttributeChange{Attribute: name, Old: old, New: values[name]})
+	// the names that differ, sorted, on the stack for most mappings; the
+	// changes in a slice of their size, as a plan of millions keeps them
+	var buf [16]string
+	names := buf[:0]
+	for name, v := range values {
+		if have[name] != v {
+			names = append(names, name)
 		}
+	}
+	slices.Sort(names)
+	out := make([]engine.AttributeChange, len(names))
+	for i, name := range names {
+		out[i] = engine.AttributeChange{Attribute: name, Old: have[name], New: values[name]}
 	}
 	return out
 }
