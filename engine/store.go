@@ -270,8 +270,10 @@ type Store interface {
 	// LoadLedger returns what is granted, as far as Provisio knows.
 	LoadLedger(ctx context.Context) (*Ledger, error)
 	// LoadLedgerPacked is LoadLedger with the attributes of account
-	// entries in LedgerEntry.Packed instead of Attributes: a third of
-	// the room, for an evaluation, which reads them and changes none.
+	// entries in LedgerEntry.Packed instead of Attributes, and the
+	// entries' lists of rules shared between the entries that have the
+	// same: a third of the room, for an evaluation, which reads them and
+	// changes none.
 	LoadLedgerPacked(ctx context.Context) (*Ledger, error)
 	// PersonLedger returns the ledger's entries of one person, in
 	// LoadLedger's order, without reading the others.

@@ -122,11 +122,13 @@ type ledgerDecoder struct {
 	// of names entries share (a target's accounts mostly have the same),
 	// the ends of values handed out from shared blocks, and scratch for
 	// the names and values of the entry being decoded
-	packed   bool
-	lists    [][]string
-	ends     []uint32
-	nameBufs [][]byte
-	buf      []byte
+	packed bool
+	lists  [][]string
+	// ruleLists are the rule lists entries share, by their encoding
+	ruleLists map[string][]string
+	ends      []uint32
+	nameBufs  [][]byte
+	buf       []byte
 }
 
 func newLedgerDecoder() *ledgerDecoder {
@@ -198,7 +200,10 @@ func (d *ledgerDecoder) decode(k, v []byte, e *engine.LedgerEntry) error {
 		e.Reference = r.string()
 	}
 	if flags&ledgerRules != 0 {
-		if n := r.count(); n > 0 {
+		before := r.b
+		if n := r.count(); n > 0 && d.packed {
+			e.Rules = d.ruleList(r, before, n)
+		} else if n > 0 {
 			e.Rules = d.newRules(n)
 			for i := range e.Rules {
 				e.Rules[i] = d.intern(r.bytes())
@@ -260,6 +265,30 @@ func (d *ledgerDecoder) pack(r *planReader, n int) *engine.PackedAttributes {
 		}
 	}
 	return engine.NewPackedAttributes(names, string(d.buf), ends)
+}
+
+// ruleList decodes n rule ids into a list that the entries with the same
+// rules share: a million accounts are granted by a few rules.
+func (d *ledgerDecoder) ruleList(r *planReader, before []byte, n int) []string {
+	d.nameBufs = d.nameBufs[:0]
+	for range n {
+		d.nameBufs = append(d.nameBufs, r.bytes())
+	}
+	raw := before[:len(before)-len(r.b)]
+	if list, ok := d.ruleLists[string(raw)]; ok {
+		return list
+	}
+	list := make([]string, n)
+	for i, b := range d.nameBufs {
+		list[i] = d.intern(b)
+	}
+	if d.ruleLists == nil {
+		d.ruleLists = map[string][]string{}
+	}
+	if len(d.ruleLists) < 1<<16 {
+		d.ruleLists[string(raw)] = list
+	}
+	return list
 }
 
 // sameNames reports whether the names being decoded are those of list.
@@ -361,7 +390,8 @@ func (s *Store) LoadLedger(ctx context.Context) (*engine.Ledger, error) {
 // LoadLedgerPacked is LoadLedger with the attributes of account entries
 // packed (engine.LedgerEntry.Packed): the entries that have the same
 // attribute names share the list of them, and each entry's values are one
-// string.
+// string. Entries with the same rules share their list of them too: they
+// are to be read, not changed.
 func (s *Store) LoadLedgerPacked(ctx context.Context) (*engine.Ledger, error) {
 	return s.loadLedger(ctx, true)
 }
