@@ -368,10 +368,11 @@ func BenchmarkEvaluate300kSteadyState1MAccounts(b *testing.B) {
 	first = nil
 	a = reopenWithBenchLedger(b, a, entries)
 	defer a.Close()
-	b.ReportMetric(float64(len(entries)), "ledger-entries")
-	b.ReportMetric(float64(accounts), "ledger-accounts")
+	n := len(entries)
 	entries = nil
 	benchEvaluate(b, a)
+	b.ReportMetric(float64(n), "ledger-entries")
+	b.ReportMetric(float64(accounts), "ledger-accounts")
 }
 
 // BenchmarkEvaluate300kFirstRun evaluates the same workspace as
@@ -423,8 +424,10 @@ func benchEvaluation(b *testing.B, withAccounts bool) *app.App {
 		benchRules(b, a, 1000)
 		return a
 	}
-	if _, err := a.SaveTargetSystem(ctx, portalTarget(), ""); err != nil {
-		b.Fatal(err)
+	for _, t := range []engine.TargetSystem{portalTarget(), learningTarget()} {
+		if _, err := a.SaveTargetSystem(ctx, t, ""); err != nil {
+			b.Fatal(err)
+		}
 	}
 	benchRules(b, a, 1000)
 	body := engine.RuleBody{
@@ -434,6 +437,8 @@ func benchEvaluation(b *testing.B, withAccounts bool) *app.App {
 			{Target: "portal", Kind: engine.KindAccount},
 			{Target: "portal", Kind: engine.KindAccess},
 			{Target: "portal", Kind: engine.KindPermission, Permission: "portal-users"},
+			{Target: "learning", Kind: engine.KindAccount},
+			{Target: "learning", Kind: engine.KindAccess},
 		},
 	}
 	raw, err := json.Marshal(app.RulesFile{Format: app.RulesFormat, Version: 1, Rules: []engine.Rule{{ID: "portal", Published: &body}}})
@@ -444,6 +449,31 @@ func benchEvaluation(b *testing.B, withAccounts bool) *app.App {
 		b.Fatal(err)
 	}
 	return a
+}
+
+// learningTarget is the benchmark's fourth target with accounts: a
+// learning platform whose accounts are named by the mail address Active
+// Directory has, with three more fields.
+func learningTarget() engine.TargetSystem {
+	field := func(path string) *engine.StageValue { return &engine.StageValue{Type: engine.MapField, Value: path} }
+	row := func(attr string, unique bool, v *engine.StageValue, stages ...engine.Stage) engine.AttributeMapping {
+		m := engine.AttributeMapping{Attribute: attr, Unique: unique, Stages: map[engine.Stage]*engine.StageValue{}}
+		for _, st := range stages {
+			m.Stages[st] = v
+		}
+		return m
+	}
+	return engine.TargetSystem{
+		Key: "learning", Name: "Learning platform", Kind: "file",
+		Settings: map[string]string{"path": "learning-directory.json", "identity": "userName"},
+		Mapping: []engine.AttributeMapping{
+			row("userName", true, field("Accounts.ad.mail"), engine.StageCreate),
+			row("displayName", false, field("DisplayName"), engine.StageCreate, engine.StageUpdate),
+			row("department", false, field("PrimaryContract.Department.Name"), engine.StageCreate, engine.StageUpdate),
+			row("employeeNumber", false, field("ExternalId"), engine.StageCreate),
+		},
+		Lifecycle: engine.Lifecycle{End: engine.EndDelete},
+	}
 }
 
 // portalTarget is the benchmark's third target with accounts: a staff
