@@ -231,15 +231,33 @@ func TestApprovingAHeldCreateWritesWhatNeedsIt(t *testing.T) {
 	acct := byRef(demoDirectory(t, a, demo.ADDirectoryFile))[ref]
 	assert.True(t, acct.Enabled, "the approved account is enabled")
 	assert.NotEmpty(t, acct.Permissions, "and in its groups")
+	approved, err := a.Audit(ctx, engine.AuditFilter{Person: person, Outcome: engine.OutcomeApproved})
+	require.NoError(t, err)
+	var want int
+	for _, x := range d.Actions {
+		if x.Person == person && x.Key.Target == "ad" {
+			want++
+		}
+	}
+	assert.Len(t, approved, want, "the approval of each action is in the audit log")
 
 	// rejecting the rest rejects what needs them too
 	_, err = a.DecideBlocked(ctx, run.ID, nil, false, nil)
 	require.NoError(t, err)
 	d, err = a.Run(ctx, run.ID)
 	require.NoError(t, err)
+	rejected := 0
 	for i, res := range d.Results {
 		assert.NotEqual(t, engine.OutcomeBlocked, res.Outcome, "%s %s of %s", d.Actions[i].Op, d.Actions[i].Key, d.Actions[i].Person)
+		if res.Outcome == engine.OutcomeRejected {
+			rejected++
+		}
 	}
+	entries, err := a.Audit(ctx, engine.AuditFilter{Outcome: engine.OutcomeRejected})
+	require.NoError(t, err)
+	assert.Len(t, entries, rejected, "so are the rejections")
+	_, err = a.VerifyAudit(ctx)
+	assert.NoError(t, err)
 }
 
 func TestARunCannotBeResumedOrApprovedAfterALaterRunWrote(t *testing.T) {

@@ -516,7 +516,22 @@ func (a *App) rerun(ctx context.Context, id uint64, indexes []int, from engine.O
 	if len(chosen) == 0 {
 		return nil, engine.Errorf(engine.Conflict, "run %d has no %s actions to decide", r.ID, from)
 	}
-	if err := a.store.RecordResults(ctx, r.ID, changed, nil, nil); err != nil {
+	// decisions on held actions are audited: who approved deleting what
+	// is as much a part of the record as the deletes
+	var audit []engine.AuditEntry
+	if from == engine.OutcomeBlocked && !r.DryRun {
+		now := a.clock.Now()
+		for _, i := range chosen {
+			x := &plan.Actions[i]
+			e := engine.AuditEntry{At: now, Run: r.ID, Person: x.Person, PersonName: x.PersonName, Target: x.Key.Target,
+				Op: x.Op, Key: x.Key, Ref: x.Ref, Outcome: engine.OutcomeApproved, Error: "approved by the administrator"}
+			if !run {
+				e.Outcome, e.Error = engine.OutcomeRejected, "rejected by the administrator"
+			}
+			audit = append(audit, e)
+		}
+	}
+	if err := a.store.RecordResults(ctx, r.ID, changed, nil, audit); err != nil {
 		return nil, err
 	}
 	if !run {

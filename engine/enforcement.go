@@ -30,6 +30,10 @@ const (
 	OutcomeRejected Outcome = "rejected" // an administrator rejected it
 	OutcomeSkipped  Outcome = "skipped"  // an action it depends on did not happen
 	OutcomeManual   Outcome = "manual"   // the target is changed by hand: nothing was written
+	// OutcomeApproved is for the audit log only: an administrator approved
+	// an action a threshold held back (its own entry follows when it is
+	// written).
+	OutcomeApproved Outcome = "approved"
 )
 
 // ActionResult is the journal's record of one action of a run.

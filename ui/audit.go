@@ -82,8 +82,9 @@ const (
 var auditLimits = []int{100, 500, 1000, 5000}
 
 // auditOutcomes are the outcomes the audit log records: what was written,
-// and what the target refused.
-var auditOutcomes = []engine.Outcome{engine.OutcomeDone, engine.OutcomeFailed}
+// what the target refused, and the administrator's decisions on actions a
+// threshold held back.
+var auditOutcomes = []engine.Outcome{engine.OutcomeDone, engine.OutcomeFailed, engine.OutcomeApproved, engine.OutcomeRejected}
 
 func newAuditScreen(w *Window) *auditScreen {
 	s := &auditScreen{w: w, debounce: 300 * time.Millisecond, pageSize: 500}

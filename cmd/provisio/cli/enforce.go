@@ -454,7 +454,7 @@ func (r *runner) auditCmd() *cobra.Command {
 	cmd.Flags().StringVar(&f.Person, "person", "", "only this person's entries (a person id such as hr:10042)")
 	cmd.Flags().StringVar(&f.Target, "target", "", "only this target's entries")
 	cmd.Flags().StringVar((*string)(&f.Op), "op", "", "only this operation: create, correlate, update, enable, disable, delete, grant, revoke, retire, reinstate")
-	cmd.Flags().StringVar((*string)(&f.Outcome), "outcome", "", "only done or failed entries")
+	cmd.Flags().StringVar((*string)(&f.Outcome), "outcome", "", "only done, failed, approved or rejected entries")
 	cmd.Flags().Uint64Var(&f.Run, "run", 0, "only this run's entries")
 	cmd.Flags().IntVar(&f.Limit, "limit", 100, "at most this many entries, newest first (0: all; with --csv all unless given)")
 	cmd.Flags().BoolVar(&verify, "verify", false, "check the hash chain of the whole log")
