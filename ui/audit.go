@@ -57,7 +57,7 @@ type auditScreen struct {
 	hasMore    bool
 	shown      int // limit of the query shown
 	persons    *app.PersonList
-	targets    map[string]*engine.TargetSystem
+	targets    targetIndex
 	targetKeys []string
 	runIDs     []uint64
 	// fixedLabel is the person filter's text when it was set to a person
@@ -502,36 +502,14 @@ func (s *auditScreen) cell(row, col int) string {
 	case 1:
 		return fmt.Sprintf("%s (%s)", orDash(e.PersonName), e.Person)
 	case 2:
-		return s.targetName(e.Target)
+		return s.targets.name(e.Target)
 	case 3:
 		return e.Op.Label()
 	case 4:
-		return s.entitlement(e.Key)
+		return s.targets.permissionText(e.Key)
 	default:
 		return outcomeLabel(e.Outcome)
 	}
-}
-
-func (s *auditScreen) targetName(key string) string {
-	if t, ok := s.targets[key]; ok && t.Name != "" {
-		return t.Name
-	}
-	return key
-}
-
-// entitlement names an entitlement without its target, with a
-// permission's display name when the target has one.
-func (s *auditScreen) entitlement(k engine.EntitlementKey) string {
-	if k.Name == "" {
-		return k.Kind.Label()
-	}
-	text := k.Kind.Label() + " " + k.Name
-	if t, ok := s.targets[k.Target]; ok && k.Kind == engine.KindPermission {
-		if p, ok := t.Permission(k.Name); ok && p.Label() != k.Name {
-			text += " (" + p.Label() + ")"
-		}
-	}
-	return text
 }
 
 func (s *auditScreen) setDetail(items []fyne.CanvasObject) {
@@ -545,7 +523,7 @@ func (s *auditScreen) setDetail(items []fyne.CanvasObject) {
 // showEntry shows an entry: what was done to whom, with the attribute
 // changes, the reference, the error, and its hash and the previous one.
 func (s *auditScreen) showEntry(e *engine.AuditEntry) {
-	title := widget.NewLabelWithStyle(fmt.Sprintf("Entry %s: %s %s", thousands(int(e.Seq)), e.Op.Label(), s.entitlement(e.Key)),
+	title := widget.NewLabelWithStyle(fmt.Sprintf("Entry %s: %s %s", thousands(int(e.Seq)), e.Op.Label(), s.targets.permissionText(e.Key)),
 		fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	title.Wrapping = fyne.TextWrapWord
 	title.SizeName = theme.SizeNameSubHeadingText
@@ -582,11 +560,11 @@ func (s *auditScreen) showEntry(e *engine.AuditEntry) {
 	form.Add(label("Person"))
 	form.Add(link(fmt.Sprintf("%s (%s)", orDash(name), person), theme.AccountIcon(), func() { s.w.persons.openPerson(person) }))
 	form.Add(label("Target"))
-	form.Add(value(s.targetName(e.Target)))
+	form.Add(value(s.targets.name(e.Target)))
 	form.Add(label("Operation"))
 	form.Add(value(e.Op.Label()))
 	form.Add(label("Entitlement"))
-	form.Add(value(s.entitlement(e.Key)))
+	form.Add(value(s.targets.permissionText(e.Key)))
 	form.Add(label("Reference"))
 	form.Add(value(orDash(e.Ref)))
 	if e.Run != 0 {

@@ -105,7 +105,7 @@ func (s *auditScreen) exportScope(f engine.AuditFilter, person string) string {
 		parts = append(parts, "person "+p)
 	}
 	if f.Target != "" {
-		parts = append(parts, "target "+s.targetName(f.Target))
+		parts = append(parts, "target "+s.targets.name(f.Target))
 	}
 	if f.Op != "" {
 		parts = append(parts, "operation "+f.Op.Label())

@@ -41,7 +41,7 @@ func TestAuditLogListsTheNewestEntriesAndFiltersThem(t *testing.T) {
 		assert.Greater(t, s.entries[i-1].Seq, s.entries[i].Seq, "newest first")
 	}
 	e := s.entries[0]
-	assert.Equal(t, []string{e.At.Local().Format("2006-01-02 15:04:05"), e.PersonName + " (" + e.Person + ")", "Directory", e.Op.Label(), s.entitlement(e.Key), "Done"},
+	assert.Equal(t, []string{e.At.Local().Format("2006-01-02 15:04:05"), e.PersonName + " (" + e.Person + ")", "Directory", e.Op.Label(), s.targets.permissionText(e.Key), "Done"},
 		[]string{s.cell(0, 0), s.cell(0, 1), s.cell(0, 2), s.cell(0, 3), s.cell(0, 4), s.cell(0, 5)})
 
 	// the detail of an entry, with its place in the chain

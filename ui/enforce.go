@@ -76,7 +76,7 @@ type enforceScreen struct {
 
 	evals       []engine.EvaluationInfo // newest first
 	runs        []engine.EnforcementRun // newest first
-	targets     map[string]*engine.TargetSystem
+	targets     targetIndex
 	planID      uint64 // the plan to offer; 0: the latest of the rules in force
 	showID      uint64 // the run to show; 0: the latest
 	openID      uint64 // the run shown or being loaded
@@ -485,7 +485,7 @@ func (s *enforceScreen) show(v *runView) {
 		}
 	}
 	run := &v.d.Run
-	s.heading.SetText(enfHeading(run, s.targetName))
+	s.heading.SetText(enfHeading(run, s.targets.name))
 	if run.DryRun {
 		s.runAudit.Hide() // a dry run records nothing in the audit log
 	} else {
@@ -533,7 +533,7 @@ func (s *enforceScreen) show(v *runView) {
 	s.targetKeys = v.targets
 	labels := make([]string, len(v.targets))
 	for i, k := range v.targets {
-		labels[i] = s.targetName(k)
+		labels[i] = s.targets.name(k)
 	}
 	s.target.SetOptions(append([]string{enfAllTargets}, evalUnique(labels, v.targets)...))
 	s.target.SetSelectedIndex(slices.Index(v.targets, target) + 1)
@@ -687,30 +687,6 @@ func (s *enforceScreen) setStatus(text string, importance widget.Importance) {
 	} else {
 		s.status.Show()
 	}
-}
-
-// targetName returns a target's name, or its key when it is gone.
-func (s *enforceScreen) targetName(key string) string {
-	if t, ok := s.targets[key]; ok && t.Name != "" {
-		return t.Name
-	}
-	return key
-}
-
-// entitlementText names an entitlement with its target and, for a
-// permission, its display name.
-func (s *enforceScreen) entitlementText(k engine.EntitlementKey) string {
-	text := s.targetName(k.Target) + ": " + k.Kind.Label()
-	if k.Name == "" {
-		return text
-	}
-	text += " " + k.Name
-	if t, ok := s.targets[k.Target]; ok && k.Kind == engine.KindPermission {
-		if p, ok := t.Permission(k.Name); ok && p.Label() != k.Name {
-			text += " (" + p.Label() + ")"
-		}
-	}
-	return text
 }
 
 // noticeBanner is a tinted strip with a line of text and a button, for
@@ -876,7 +852,7 @@ func (s *enforceScreen) confirm(e *engine.EvaluationInfo, counts []planCount, dr
 	}
 	var notes []string
 	for _, c := range counts {
-		name := s.targetName(c.target)
+		name := s.targets.name(c.target)
 		check := widget.NewCheck(fmt.Sprintf("%s: %s", name, plural(c.total, "action", "actions")), func(bool) { update() })
 		check.Checked = true
 		checks[c.target] = check
@@ -977,7 +953,7 @@ func (s *enforceScreen) decide(approve bool, indexes []int) {
 	if n == 0 {
 		return
 	}
-	what := v.describe(engine.OutcomeBlocked, indexes, s.targetName)
+	what := v.describe(engine.OutcomeBlocked, indexes, s.targets.name)
 	if approve {
 		d := dialog.NewConfirm(fmt.Sprintf("Approve %s?", plural(n, "action", "actions")),
 			fmt.Sprintf("They are written to the target systems now, past the threshold that held them back:\n\n%s", what), func(ok bool) {
@@ -1047,7 +1023,7 @@ func (s *enforceScreen) runWith(title, verb string, fresh bool, call func(contex
 	hook := s.progressHook
 	names := map[string]string{} // read by the run's goroutine
 	for k := range s.targets {
-		names[k] = s.targetName(k)
+		names[k] = s.targets.name(k)
 	}
 	started := s.progress.start(s.w.jobs, title, func(ctx context.Context, report func(float64, string)) (func(), error) {
 		run, err := call(ctx, func(p enforce.Progress) {

@@ -242,7 +242,7 @@ func (s *enforceScreen) setResultRow(o fyne.CanvasObject, i int) {
 		return
 	}
 	name.SetText(fmt.Sprintf("%s (%s)", orDash(a.PersonName), a.Person))
-	info.SetText(joinNonEmpty(" · ", a.Op.Label()+" "+s.entitlementText(a.Key), res.Error))
+	info.SetText(joinNonEmpty(" · ", a.Op.Label()+" "+s.targets.entitlement(a.Key), res.Error))
 }
 
 // choose adds result i to the actions chosen for a decision, or takes it
@@ -375,7 +375,7 @@ func (s *enforceScreen) showResult(i int) {
 		s.setDetail([]fyne.CanvasObject{title, out, helpLabel("The evaluation's plan is no longer kept, so only the action's outcome is known.")})
 		return
 	}
-	title := widget.NewLabelWithStyle(fmt.Sprintf("%s %s", a.Op.Label(), s.entitlementText(a.Key)), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	title := widget.NewLabelWithStyle(fmt.Sprintf("%s %s", a.Op.Label(), s.targets.entitlement(a.Key)), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	title.Wrapping = fyne.TextWrapWord
 	title.SizeName = theme.SizeNameSubHeadingText
 	out := widget.NewLabelWithStyle(outcomeLabel(res.Outcome), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
@@ -406,8 +406,8 @@ func (s *enforceScreen) showResult(i int) {
 		form.Add(widget.NewLabelWithStyle(label, fyne.TextAlignTrailing, fyne.TextStyle{Bold: true}))
 		form.Add(v)
 	}
-	add("Target", s.targetName(a.Key.Target))
-	add("Entitlement", strings.TrimPrefix(s.entitlementText(a.Key), s.targetName(a.Key.Target)+": "))
+	add("Target", s.targets.name(a.Key.Target))
+	add("Entitlement", s.targets.permissionText(a.Key))
 	add("Operation", a.Op.Label())
 	ref := res.Ref
 	if ref == "" {

@@ -83,7 +83,7 @@ type evaluationScreen struct {
 	root fyne.CanvasObject
 
 	infos      []engine.EvaluationInfo // newest first
-	targets    map[string]*engine.TargetSystem
+	targets    targetIndex
 	targetKeys []string // behind the target filter's options, after "all"
 	ruleIDs    []string // behind the rule filter's options, after "all"
 	showID     uint64   // the evaluation to show; 0: the latest
@@ -581,7 +581,7 @@ func (s *evaluationScreen) show(v *planView) {
 	s.targetKeys = v.targets
 	labels := make([]string, len(v.targets))
 	for i, k := range v.targets {
-		labels[i] = s.targetName(k)
+		labels[i] = s.targets.name(k)
 	}
 	s.target.SetOptions(append([]string{evalAllTargets}, evalUnique(labels, v.targets)...))
 	s.target.SetSelectedIndex(slices.Index(v.targets, target) + 1)
@@ -656,7 +656,7 @@ func (s *evaluationScreen) summaryCell(row, col int) string {
 	switch col {
 	case 0:
 		if row < len(rows) {
-			return s.targetName(r.Target)
+			return s.targets.name(r.Target)
 		}
 		return r.Target
 	case 1:
@@ -774,7 +774,7 @@ func (s *evaluationScreen) showAction(i int) {
 // actionDetail describes an action of evaluation info: what it does, to
 // whom, and the reasons, with a button to explain it further.
 func (s *evaluationScreen) actionDetail(a *engine.Action, info *engine.EvaluationInfo, explain **widget.Button) []fyne.CanvasObject {
-	title := widget.NewLabelWithStyle(fmt.Sprintf("%s %s", evalVerb(a), s.entitlementText(a.Key)), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	title := widget.NewLabelWithStyle(fmt.Sprintf("%s %s", evalVerb(a), s.targets.entitlement(a.Key)), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	title.Wrapping = fyne.TextWrapWord
 	title.SizeName = theme.SizeNameSubHeadingText
 	whom := "to"
@@ -876,7 +876,7 @@ func (s *evaluationScreen) showExplanation(ex *app.Explanation, key engine.Entit
 	if !ex.Granted {
 		verb = "does not get"
 	}
-	head := widget.NewLabelWithStyle(fmt.Sprintf("%s (%s) %s %s on %s", name, ex.Person.ID, verb, s.entitlementText(key), ex.AsOf),
+	head := widget.NewLabelWithStyle(fmt.Sprintf("%s (%s) %s %s on %s", name, ex.Person.ID, verb, s.targets.entitlement(key), ex.AsOf),
 		fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	head.Wrapping = fyne.TextWrapWord
 	items := []fyne.CanvasObject{head, helpLabel("Worked out on the latest snapshot, with the rules the evaluation used.")}
@@ -1084,30 +1084,6 @@ func (s *evaluationScreen) showDiffKind() {
 	s.diffDetail.Refresh()
 }
 
-// targetName returns a target's name, or its key when it is gone.
-func (s *evaluationScreen) targetName(key string) string {
-	if t, ok := s.targets[key]; ok && t.Name != "" {
-		return t.Name
-	}
-	return key
-}
-
-// entitlementText names an entitlement as screens show it, with a
-// permission's display name when the target has one.
-func (s *evaluationScreen) entitlementText(k engine.EntitlementKey) string {
-	text := s.targetName(k.Target) + ": " + k.Kind.Label()
-	if k.Name == "" {
-		return text
-	}
-	text += " " + k.Name
-	if t, ok := s.targets[k.Target]; ok && k.Kind == engine.KindPermission {
-		if p, ok := t.Permission(k.Name); ok && p.Label() != k.Name {
-			text += " (" + p.Label() + ")"
-		}
-	}
-	return text
-}
-
 func newEvalActionRow() fyne.CanvasObject {
 	verb := widget.NewLabelWithStyle("Revoke", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	name := widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
@@ -1134,7 +1110,7 @@ func (s *evaluationScreen) setActionRow(o fyne.CanvasObject, a *engine.Action) {
 	} else if len(a.Reasons) > 0 {
 		why = a.Reasons[0].Why
 	}
-	texts.Objects[1].(*widget.Label).SetText(joinNonEmpty(" · ", s.entitlementText(a.Key), why))
+	texts.Objects[1].(*widget.Label).SetText(joinNonEmpty(" · ", s.targets.entitlement(a.Key), why))
 	verb := row.Objects[1].(*widget.Label)
 	verb.SetText(evalVerb(a))
 	verb.Importance = widget.SuccessImportance
