@@ -9,7 +9,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -30,7 +29,7 @@ type sourceEditor struct {
 	name     *widget.Entry
 	key      *widget.Entry
 	enabled  *widget.Check
-	settings []*settingInput
+	settings *settingsForm
 	formats  *widget.Entry
 	limits   map[string]*widget.Entry // "added.count", "removed.percent", …
 	mappings []*mappingEditor
@@ -47,31 +46,6 @@ type sourceEditor struct {
 	samplesLoaded bool
 	samplesGen    int // drops a slower, older load of samples
 	fields        *engine.Fields
-}
-
-// settingInput is the input of one connector setting.
-type settingInput struct {
-	def   engine.SettingDef
-	entry *widget.Entry  // text, file, number, secret
-	sel   *widget.Select // choice
-	check *widget.Check  // bool
-	row   []fyne.CanvasObject
-}
-
-func (in *settingInput) value() string {
-	switch {
-	case in.sel != nil:
-		for _, c := range in.def.Choices {
-			if c.Label == in.sel.Selected {
-				return c.Value
-			}
-		}
-		return ""
-	case in.check != nil:
-		return strconv.FormatBool(in.check.Checked)
-	default:
-		return strings.TrimSpace(in.entry.Text)
-	}
 }
 
 func newSourceEditor(s *sourcesScreen, src engine.SourceSystem, originalKey string) *sourceEditor {
@@ -93,21 +67,14 @@ func newSourceEditor(s *sourcesScreen, src engine.SourceSystem, originalKey stri
 	general := container.New(layout.NewFormLayout(),
 		boldLabel("Name"), e.name, boldLabel("Key"), e.key, boldLabel("Enabled"), e.enabled)
 
-	conn := container.New(layout.NewFormLayout())
-	for _, d := range e.kind.Settings {
-		in := e.newSettingInput(d, d.Value(src.Settings))
-		e.settings = append(e.settings, in)
-		for _, o := range in.row {
-			conn.Add(o)
-		}
-	}
+	e.settings = newSettingsForm(s.w.win, e.kind.Settings, src.Settings, src.Settings, e.connectionChanged)
+	conn := e.settings.box
 	e.formats = widget.NewEntry()
 	e.formats.SetText(strings.Join(src.DateFormats, ", "))
 	e.formats.SetPlaceHolder(strings.Join(engine.DefaultDateFormats, ", "))
 	e.formats.OnChanged = func(string) { e.changed() }
 	conn.Add(boldLabel("Date formats"))
 	conn.Add(e.formats)
-	e.updateVisibility()
 
 	limits := container.NewGridWithColumns(3, widget.NewLabel(""), boldLabel("At most (persons)"), boldLabel("At most (%)"))
 	for _, x := range []struct {
@@ -176,98 +143,13 @@ func boldLabel(s string) *widget.Label {
 	return widget.NewLabelWithStyle(s, fyne.TextAlignTrailing, fyne.TextStyle{Bold: true})
 }
 
-func (e *sourceEditor) newSettingInput(d engine.SettingDef, value string) *settingInput {
-	in := &settingInput{def: d}
-	label := d.Label
-	if d.Required {
-		label += " *"
-	}
-	var input fyne.CanvasObject
-	switch d.Kind {
-	case engine.SettingChoice:
-		var labels []string
-		selected := ""
-		for _, c := range d.Choices {
-			labels = append(labels, c.Label)
-			if c.Value == value {
-				selected = c.Label
-			}
-		}
-		in.sel = widget.NewSelect(labels, func(string) {
-			e.updateVisibility()
-			e.connectionChanged()
-		})
-		in.sel.SetSelected(selected)
-		input = in.sel
-	case engine.SettingBool:
-		in.check = widget.NewCheck("", func(bool) { e.connectionChanged() })
-		in.check.SetChecked(value == "true")
-		input = in.check
-	default:
-		in.entry = widget.NewEntry()
-		if d.Kind == engine.SettingSecret {
-			in.entry = widget.NewPasswordEntry()
-		}
-		in.entry.SetText(value)
-		in.entry.SetPlaceHolder(d.Help)
-		in.entry.OnChanged = func(string) { e.connectionChanged() }
-		input = in.entry
-		if d.Kind == engine.SettingFile {
-			browse := widget.NewButtonWithIcon("Browse…", theme.FolderOpenIcon(), func() {
-				fd := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
-					if err != nil || r == nil {
-						return
-					}
-					in.entry.SetText(r.URI().Path())
-					r.Close()
-				}, e.s.w.win)
-				fd.Show()
-			})
-			input = container.NewBorder(nil, nil, nil, browse, in.entry)
-		}
-	}
-	l := boldLabel(label)
-	in.row = []fyne.CanvasObject{l, input}
-	return in
-}
-
-// updateVisibility shows the settings that apply to the current choices.
-func (e *sourceEditor) updateVisibility() {
-	values := e.settingValues()
-	for _, in := range e.settings {
-		for _, o := range in.row {
-			if in.def.Applies(values) {
-				o.Show()
-			} else {
-				o.Hide()
-			}
-		}
-	}
-}
-
-func (e *sourceEditor) settingValues() map[string]string {
-	m := map[string]string{}
-	for _, in := range e.settings {
-		if v := in.value(); v != "" {
-			m[in.def.Key] = v
-		}
-	}
-	return m
-}
-
 // build returns the source system as the form describes it.
 func (e *sourceEditor) build() (engine.SourceSystem, error) {
 	src := e.base
 	src.Name = strings.TrimSpace(e.name.Text)
 	src.Key = strings.TrimSpace(e.key.Text)
 	src.Disabled = !e.enabled.Checked
-	src.Settings = map[string]string{}
-	values := e.settingValues()
-	for _, in := range e.settings {
-		if v, ok := values[in.def.Key]; ok && in.def.Applies(values) {
-			src.Settings[in.def.Key] = v
-		}
-	}
+	src.Settings = e.settings.values()
 	src.DateFormats = nil
 	for _, f := range strings.Split(e.formats.Text, ",") {
 		if f = strings.TrimSpace(f); f != "" {

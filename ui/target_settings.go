@@ -15,8 +15,8 @@ import (
 	"provisio/engine"
 )
 
-// settingsForm is the connection form of a target connector kind, built
-// from its setting definitions: an entry per text, file, number or
+// settingsForm is the connection form of a connector kind (a source's or a
+// target's), built from its setting definitions: an entry per text, file, number or
 // secret setting (a file with Browse…), a select per choice, a check per
 // flag, each with its help. Settings shown only for some values of
 // another one (ShownWhen) come and go with it.
@@ -27,14 +27,14 @@ import (
 type settingsForm struct {
 	win      fyne.Window
 	defs     []engine.SettingDef
-	inputs   []*targetSetting
+	inputs   []*settingInput
 	saved    map[string]string // the settings as saved: secrets' references
 	box      *fyne.Container
 	onChange func()
 }
 
-// targetSetting is the input of one setting.
-type targetSetting struct {
+// settingInput is the input of one setting.
+type settingInput struct {
 	def   engine.SettingDef
 	entry *widget.Entry  // text, file, number, secret
 	sel   *widget.Select // choice
@@ -63,8 +63,8 @@ func (f *settingsForm) changed() {
 	f.onChange()
 }
 
-func (f *settingsForm) newInput(d engine.SettingDef, value string) *targetSetting {
-	in := &targetSetting{def: d}
+func (f *settingsForm) newInput(d engine.SettingDef, value string) *settingInput {
+	in := &settingInput{def: d}
 	label := d.Label
 	if d.Required {
 		label += " *"
@@ -127,7 +127,7 @@ func (f *settingsForm) newInput(d engine.SettingDef, value string) *targetSettin
 
 // text is what the input holds: a choice's value, "true" or "false", or
 // the trimmed text (a secret's as typed).
-func (in *targetSetting) text() string {
+func (in *settingInput) text() string {
 	switch {
 	case in.sel != nil:
 		for _, c := range in.def.Choices {
@@ -227,7 +227,7 @@ func (f *settingsForm) check() error {
 }
 
 // input returns the input of the setting with the given key, or nil.
-func (f *settingsForm) input(key string) *targetSetting {
+func (f *settingsForm) input(key string) *settingInput {
 	for _, in := range f.inputs {
 		if in.def.Key == key {
 			return in

@@ -286,13 +286,11 @@ func writeExport(t *testing.T, path string, n int) {
 
 func (h *harness) setting(e *sourceEditor, key string) *settingInput {
 	h.t.Helper()
-	for _, in := range e.settings {
-		if in.def.Key == key {
-			return in
-		}
+	in := e.settings.input(key)
+	if in == nil {
+		h.t.Fatalf("no setting %q", key)
 	}
-	h.t.Fatalf("no setting %q", key)
-	return nil
+	return in
 }
 
 func TestSourceFormCreatesASourceWithALivePreviewAndImportsIt(t *testing.T) {
