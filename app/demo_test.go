@@ -176,7 +176,10 @@ func holds(acct file.Account, changes []engine.AttributeChange) bool {
 	return true
 }
 
-func TestApprovingAHeldCreateWritesWhatNeedsIt(t *testing.T) {
+// demoHoldingCreates returns the demo workspace, evaluated, with a
+// threshold that holds back Active Directory's creates beyond the first.
+func demoHoldingCreates(t *testing.T) *app.App {
+	t.Helper()
 	a := demoApp(t)
 	ctx := context.Background()
 	cfg, err := a.Config(ctx)
@@ -189,6 +192,12 @@ func TestApprovingAHeldCreateWritesWhatNeedsIt(t *testing.T) {
 	require.NoError(t, err)
 	_, err = a.Evaluate(ctx, app.EvaluateOptions{}, nil)
 	require.NoError(t, err)
+	return a
+}
+
+func TestApprovingAHeldCreateWritesWhatNeedsIt(t *testing.T) {
+	a := demoHoldingCreates(t)
+	ctx := context.Background()
 
 	run, err := a.Enforce(ctx, app.EnforceOptions{}, nil)
 	require.NoError(t, err)
@@ -261,18 +270,8 @@ func TestApprovingAHeldCreateWritesWhatNeedsIt(t *testing.T) {
 }
 
 func TestARunCannotBeResumedOrApprovedAfterALaterRunWrote(t *testing.T) {
-	a := demoApp(t)
+	a := demoHoldingCreates(t)
 	ctx := context.Background()
-	cfg, err := a.Config(ctx)
-	require.NoError(t, err)
-	ad, ok := cfg.TargetSystem("ad")
-	require.True(t, ok)
-	one := 1
-	ad.Thresholds = []engine.ActionThreshold{{Op: engine.OpCreate, MaxCount: &one}}
-	_, err = a.SaveTargetSystem(ctx, *ad, "ad")
-	require.NoError(t, err)
-	_, err = a.Evaluate(ctx, app.EvaluateOptions{}, nil)
-	require.NoError(t, err)
 	old, err := a.Enforce(ctx, app.EnforceOptions{}, nil)
 	require.NoError(t, err)
 	d, err := a.Run(ctx, old.ID)
