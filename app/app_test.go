@@ -408,6 +408,37 @@ func TestConfigImportRelativePathsAreRelativeToTheFile(t *testing.T) {
 	require.NoError(t, err)
 }
 
+func TestConfigImportChecksTargetsAsTheEditorDoes(t *testing.T) {
+	field := &engine.StageValue{Type: engine.MapField, Value: "Name.Nickname"}
+	for _, tc := range []struct {
+		name string
+		edit func(*engine.TargetSystem)
+		want string
+	}{
+		{"a mapping of a field there is none of", func(t *engine.TargetSystem) {
+			t.Mapping = []engine.AttributeMapping{{Attribute: "userName", Stages: map[engine.Stage]*engine.StageValue{engine.StageCreate: field}}}
+		}, "Name.Nickname"},
+		{"a lifecycle end there is none of", func(t *engine.TargetSystem) { t.Lifecycle.End = "archive" }, `not "archive"`},
+		{"a threshold without limits", func(t *engine.TargetSystem) { t.Thresholds = []engine.ActionThreshold{{Op: engine.OpDelete}} }, "neither a count nor a percentage"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			target := engine.TargetSystem{Key: "dir", Name: "Directory", Kind: "file", Settings: map[string]string{"path": "dir.json"}}
+			tc.edit(&target)
+			file, err := json.Marshal(engine.ConfigFile{Format: engine.ConfigFormat, Version: 1, Config: &engine.Config{TargetSystems: []engine.TargetSystem{target}}})
+			require.NoError(t, err)
+			a := openApp(t)
+			_, err = a.ImportConfig(context.Background(), bytes.NewReader(file), "config.json", t.TempDir())
+			require.Error(t, err)
+			assert.True(t, strings.HasPrefix(err.Error(), "config.json: "), "%v", err)
+			assert.Contains(t, err.Error(), "Directory", "the message names the target")
+			assert.Contains(t, err.Error(), tc.want)
+			cfg, err := a.Config(context.Background())
+			require.NoError(t, err)
+			assert.Empty(t, cfg.TargetSystems, "nothing is stored")
+		})
+	}
+}
+
 func TestConfigImportTargetFilesAreRelativeToTheFile(t *testing.T) {
 	dir := t.TempDir()
 	_, err := demo.Generate(dir, demo.Options{Persons: demo.MinPersons})

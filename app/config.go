@@ -216,6 +216,13 @@ func (a *App) checkConfig(cfg *engine.Config) error {
 			return err
 		}
 	}
+	// targets as the editor checks them: settings, lifecycle, thresholds,
+	// correlation and account mappings (which custom fields may feed)
+	for i := range cfg.TargetSystems {
+		if err := checkTargetSystem(cfg, cfg.TargetSystems[i].Key, a.env()); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
