@@ -160,6 +160,7 @@ func (a *App) Evaluate(ctx context.Context, opts EvaluateOptions, progress func(
 	in := evaluate.Input{Population: pop, Rules: set, Ledger: ledger, Snapshot: snapshot, RulesVersion: version,
 		WithDrafts: opts.WithDrafts, DisabledTargets: env.DisabledTargets(), Now: a.clock.Now(),
 		Accounts: targets, Order: order, LedgerVersion: ledgerVersion}
+	ledger = nil // the evaluation reads it in a form of its own, and lets it go
 	if opts.WhatIf != nil {
 		in.WhatIf = opts.WhatIf.Name
 	}

@@ -89,14 +89,14 @@ func (ix *targetIndex) existing(ref string) engine.Attributes {
 // values of unique attributes that are taken are only asked for once the
 // workers are done (by uniquePass): they are gathered by take, which the
 // caller runs meanwhile, on a goroutine of its own if it likes.
-func newTargetIndexes(in *Input, ledger map[string][]engine.LedgerEntry) (indexes map[string]*targetIndex, take func()) {
+func newTargetIndexes(in *Input, ledger *ledger) (indexes map[string]*targetIndex, take func()) {
 	// the ledger's accounts by target, to make the maps their size at
 	// once: growing maps of a million values costs seconds
 	accountsIn := map[string]int{}
-	for _, entries := range ledger {
+	for _, entries := range ledger.byPerson {
 		for j := range entries {
-			if entries[j].Key.Kind == engine.KindAccount {
-				accountsIn[entries[j].Key.Target]++
+			if k := ledger.key(&entries[j]); k.Kind == engine.KindAccount {
+				accountsIn[k.Target]++
 			}
 		}
 	}
@@ -129,10 +129,10 @@ func newTargetIndexes(in *Input, ledger map[string][]engine.LedgerEntry) (indexe
 		// are accounts to correlate with
 		if ix.byCorrelation != nil && n > 0 {
 			ix.linked = make(map[string]string, n)
-			for person, entries := range ledger {
+			for person, entries := range ledger.byPerson {
 				for j := range entries {
-					if le := &entries[j]; le.Key.Target == key && le.Key.Kind == engine.KindAccount && le.Reference != "" {
-						ix.linked[fold(le.Reference)] = person
+					if le := &entries[j]; ledger.key(le) == accountKey(key) && le.ref != "" {
+						ix.linked[fold(le.ref)] = person
 					}
 				}
 			}
@@ -156,10 +156,10 @@ func newTargetIndexes(in *Input, ledger map[string][]engine.LedgerEntry) (indexe
 			if n == 0 {
 				return
 			}
-			for _, entries := range ledger {
+			for _, entries := range ledger.byPerson {
 				for j := range entries {
 					le := &entries[j]
-					if le.Key.Target != key || le.Key.Kind != engine.KindAccount {
+					if ledger.key(le) != accountKey(key) {
 						continue
 					}
 					for _, u := range unique {
@@ -185,16 +185,6 @@ func accountKey(target string) engine.EntitlementKey {
 	return engine.EntitlementKey{Target: target, Kind: engine.KindAccount}
 }
 
-// ledgerEntry returns the entry of a key, or nil.
-func ledgerEntry(have []engine.LedgerEntry, key engine.EntitlementKey) *engine.LedgerEntry {
-	for i := range have {
-		if have[i].Key == key {
-			return &have[i]
-		}
-	}
-	return nil
-}
-
 // setOps gives every action of one person its operation, applying each
 // target's lifecycle: a retired account that a rule gives again is
 // reinstated; an account no rule gives is deleted, or retired and deleted
@@ -202,7 +192,7 @@ func ledgerEntry(have []engine.LedgerEntry, key engine.EntitlementKey) *engine.L
 //
 // It runs for every person of every evaluation, accounts or not: it
 // changes the actions in place rather than copying them.
-func (ev *evaluator) setOps(p *engine.Person, have []engine.LedgerEntry, kept []wanted, acts []engine.Action) []engine.Action {
+func (ev *evaluator) setOps(p *engine.Person, have []entry, kept []wanted, acts []engine.Action) []engine.Action {
 	asOf := ev.in.Population.AsOf
 	n := 0
 	for i := range acts {
@@ -214,18 +204,18 @@ func (ev *evaluator) setOps(p *engine.Person, have []engine.LedgerEntry, kept []
 				break
 			}
 			a.Op = engine.OpDelete
-			le := ledgerEntry(have, a.Key)
+			le := ev.ledger.find(have, a.Key)
 			if le == nil {
 				break // not so: revokes are of what the ledger has
 			}
-			a.Ref = le.Reference
+			a.Ref = le.ref
 			if t := ev.system(a.Key.Target); t != nil && t.Lifecycle.End == engine.EndKeepDisabled {
 				switch {
-				case le.RetiredOn.IsZero():
+				case le.retiredOn.IsZero():
 					a.Op = engine.OpRetire
-				case t.Lifecycle.DeleteAfterDays > 0 && asOf.Days() >= le.RetiredOn.Days()+t.Lifecycle.DeleteAfterDays:
+				case t.Lifecycle.DeleteAfterDays > 0 && asOf.Days() >= le.retiredOn.Days()+t.Lifecycle.DeleteAfterDays:
 					a.Reasons = append(slices.Clip(a.Reasons), engine.Reason{Why: fmt.Sprintf(
-						"retired on %s and kept disabled for %d days", le.RetiredOn, t.Lifecycle.DeleteAfterDays)})
+						"retired on %s and kept disabled for %d days", le.retiredOn, t.Lifecycle.DeleteAfterDays)})
 				default:
 					continue // retired: it stays, disabled, until it is due
 				}
@@ -257,17 +247,17 @@ func (ev *evaluator) setOps(p *engine.Person, have []engine.LedgerEntry, kept []
 		if w.key.Kind != engine.KindAccount {
 			continue
 		}
-		if le := ledgerEntry(have, w.key); le != nil && !le.RetiredOn.IsZero() {
+		if le := ev.ledger.find(have, w.key); le != nil && !le.retiredOn.IsZero() {
 			acts = append(acts, engine.Action{Person: p.ID, PersonName: p.DisplayName, Key: w.key, Grant: true,
-				Reasons: ev.reasonsOf(w), Op: engine.OpReinstate, Ref: le.Reference})
+				Reasons: ev.reasonsOf(w), Op: engine.OpReinstate, Ref: le.ref})
 		}
 	}
 	// actions on an account that exists carry its reference
 	for i := range acts {
 		a := &acts[i]
 		if a.Ref == "" && a.Op != engine.OpCreate {
-			if le := ledgerEntry(have, accountKey(a.Key.Target)); le != nil {
-				a.Ref = le.Reference
+			if le := ev.ledger.find(have, accountKey(a.Key.Target)); le != nil {
+				a.Ref = le.ref
 			}
 		}
 	}
@@ -286,7 +276,7 @@ func (ev *evaluator) system(key string) *engine.TargetSystem {
 // correlates), what enabling, disabling and deleting write, and the
 // updates that bring an existing account in line. A target whose mapping
 // fails for the person gets a note instead of its actions.
-func (ev *evaluator) mapAccounts(i int, have []engine.LedgerEntry, kept []wanted, acts []engine.Action) []engine.Action {
+func (ev *evaluator) mapAccounts(i int, have []entry, kept []wanted, acts []engine.Action) []engine.Action {
 	p := ev.in.Population.Persons[i]
 	// by target: the account's attributes after this plan
 	if ev.planned == nil {
@@ -322,9 +312,9 @@ func (ev *evaluator) mapAccounts(i int, have []engine.LedgerEntry, kept []wanted
 // then brought in line by an update, then enabled or disabled, then
 // deleted. It returns the actions with the update, the account's
 // attributes after the plan, or why the mapping failed.
-func (ev *evaluator) mapTarget(p *engine.Person, target string, ta *TargetAccounts, have []engine.LedgerEntry, kept []wanted,
+func (ev *evaluator) mapTarget(p *engine.Person, target string, ta *TargetAccounts, have []entry, kept []wanted,
 	planned map[string]engine.Attributes, acts []engine.Action) ([]engine.Action, engine.Attributes, string) {
-	acct := ledgerEntry(have, accountKey(target))
+	acct := ev.ledger.find(have, accountKey(target))
 	order := ev.order[:0]
 	for j := range acts {
 		if acts[j].Key.Target == target {
@@ -334,7 +324,7 @@ func (ev *evaluator) mapTarget(p *engine.Person, target string, ta *TargetAccoun
 	slices.SortStableFunc(order, func(x, y int) int { return acts[x].Op.Order() - acts[y].Op.Order() })
 	ev.order = order
 	// an account that exists, and that a rule still gives, is kept in line
-	update := acct != nil && acct.RetiredOn.IsZero() && ta.Mapper.Has(engine.StageUpdate) && wantsKey(kept, accountKey(target))
+	update := acct != nil && acct.retiredOn.IsZero() && ta.Mapper.Has(engine.StageUpdate) && wantsKey(kept, accountKey(target))
 	if len(order) == 0 && !update {
 		return acts, nil, "" // others read the account as the ledger has it
 	}
@@ -345,7 +335,7 @@ func (ev *evaluator) mapTarget(p *engine.Person, target string, ta *TargetAccoun
 	var attrs engine.Attributes
 	shared := false
 	if acct != nil {
-		attrs, shared = ev.ledgerAttributes(acct), true
+		attrs, shared = ev.ledgerAttributes(target, acct), true
 	}
 	for k := 0; k <= len(order); k++ {
 		if update && (k == len(order) || acts[order[k]].Op.Order() > engine.OpUpdate.Order()) {
@@ -356,7 +346,7 @@ func (ev *evaluator) mapTarget(p *engine.Person, target string, ta *TargetAccoun
 			}
 			if changes := diff(attrs, values); len(changes) > 0 {
 				acts = append(acts, engine.Action{Person: p.ID, PersonName: p.DisplayName, Key: accountKey(target), Grant: true,
-					Reasons: ev.wantedReasons(kept, accountKey(target)), Op: engine.OpUpdate, Ref: acct.Reference, Changes: changes})
+					Reasons: ev.wantedReasons(kept, accountKey(target)), Op: engine.OpUpdate, Ref: acct.ref, Changes: changes})
 				attrs, shared = mergeShared(attrs, shared, values)
 			}
 		}
@@ -458,10 +448,11 @@ func (ev *evaluator) mapInput(p *engine.Person, target string, kept []wanted, pl
 		}
 		break
 	}
-	stored := ev.stored[p.ID]
+	stored := ev.stored.byPerson[p.ID]
 	for j := range stored {
-		if le := &stored[j]; le.Key.Kind == engine.KindAccount && le.Key.Target != target && entryAttributes(le) > 0 {
-			in.Accounts[le.Key.Target] = ev.ledgerAttributes(le)
+		if le := &stored[j]; ev.stored.isAccount(le) && ev.stored.target(le) != target && entryAttributes(le) > 0 {
+			t := ev.stored.target(le)
+			in.Accounts[t] = ev.ledgerAttributes(t, le)
 		}
 	}
 	for t, attrs := range planned {
@@ -642,7 +633,7 @@ const maxIterations = 50
 //
 // An account that cannot be made or linked is left out with the grants
 // that need it, and the person gets a note.
-func uniquePass(ctx context.Context, in *Input, e *engine.Evaluation, indexes map[string]*targetIndex, stored map[string][]engine.LedgerEntry) error {
+func uniquePass(ctx context.Context, in *Input, e *engine.Evaluation, indexes map[string]*targetIndex, stored *ledger) error {
 	correlation := false
 	if !slices.ContainsFunc(in.Order, func(t string) bool {
 		ta := in.Accounts[t]
@@ -691,7 +682,7 @@ type planPass struct {
 	in      *Input
 	e       *engine.Evaluation
 	indexes map[string]*targetIndex
-	stored  map[string][]engine.LedgerEntry
+	stored  *ledger
 	spans   map[string][2]int          // each person's actions are adjacent in the plan
 	changed map[string]map[string]bool // target → persons whose account there is not as first planned
 	drop    map[int]bool               // actions left out of the plan
@@ -775,7 +766,7 @@ func (u *planPass) target(ctx context.Context, target string) error {
 		switch a.Op {
 		case engine.OpCreate:
 		case engine.OpUpdate:
-			stage, base = engine.StageUpdate, ledgerAttributes(u.stored[a.Person], target)
+			stage, base = engine.StageUpdate, u.stored.attributes(a.Person, target)
 		case engine.OpCorrelate:
 			if ta.Mapper.Has(engine.StageUpdate) {
 				stage = engine.StageUpdate
@@ -785,7 +776,7 @@ func (u *planPass) target(ctx context.Context, target string) error {
 			continue
 		}
 		depChanged := slices.ContainsFunc(deps, func(d string) bool { return u.changed[d][a.Person] })
-		own := ownValues(ix, unique, ledgerAttributes(u.stored[a.Person], target), a.Ref)
+		own := ownValues(ix, unique, u.stored.attributes(a.Person, target), a.Ref)
 		if !depChanged && free(ix, unique, a.Changes, own) {
 			take(ix, unique, a.Changes)
 			continue
@@ -864,52 +855,34 @@ func ownValues(ix *targetIndex, unique []string, stored engine.Attributes, ref s
 	return out
 }
 
-// ledgerAttributes returns the attributes of the account in target that
-// the ledger has, or nil.
-func ledgerAttributes(have []engine.LedgerEntry, target string) engine.Attributes {
-	if le := ledgerEntry(have, accountKey(target)); le != nil {
-		return le.AttributesOf()
+// attributes returns the attributes of a person's account in target, or
+// nil.
+func (l *ledger) attributes(person, target string) engine.Attributes {
+	if le := l.find(l.byPerson[person], accountKey(target)); le != nil {
+		return attributesOf(le)
 	}
 	return nil
-}
-
-// entryAttributes returns the number of attributes of a ledger entry.
-func entryAttributes(le *engine.LedgerEntry) int {
-	if le.Packed != nil {
-		return le.Packed.Len()
-	}
-	return len(le.Attributes)
-}
-
-// entryAttribute returns an attribute of a ledger entry (by its exact
-// name).
-func entryAttribute(le *engine.LedgerEntry, name string) string {
-	if le.Packed != nil {
-		v, _ := le.Packed.Get(name)
-		return v
-	}
-	return le.Attributes[name]
 }
 
 // ledgerAttributes returns the attributes of a ledger entry, to read and
 // not to change: packed ones in the worker's map for the entry's target,
 // which is filled again for the next entry (the next person's) there.
-func (ev *evaluator) ledgerAttributes(le *engine.LedgerEntry) engine.Attributes {
-	if le.Packed == nil {
-		return le.Attributes
+func (ev *evaluator) ledgerAttributes(target string, le *entry) engine.Attributes {
+	if le.attrs == nil {
+		return nil
 	}
-	u := ev.unpacked[le.Key.Target]
+	u := ev.unpacked[target]
 	if u == nil {
 		if ev.unpacked == nil {
 			ev.unpacked = map[string]*unpacked{}
 		}
 		u = &unpacked{attrs: engine.Attributes{}}
-		ev.unpacked[le.Key.Target] = u
+		ev.unpacked[target] = u
 	}
-	if u.from != le.Packed {
+	if u.from != le.attrs {
 		clear(u.attrs)
-		le.Packed.AddTo(u.attrs)
-		u.from = le.Packed
+		le.attrs.AddTo(u.attrs)
+		u.from = le.attrs
 	}
 	return u.attrs
 }
@@ -965,13 +938,10 @@ func (u *planPass) planInput(a *engine.Action, target string, iteration int) *ac
 			}
 		}
 	}
-	for j := range u.stored[a.Person] {
-		if le := &u.stored[a.Person][j]; le.Key.Kind == engine.KindAccount && le.Key.Target != target && entryAttributes(le) > 0 {
-			attrs := le.Attributes.Clone()
-			if le.Packed != nil {
-				attrs = le.Packed.AddTo(nil)
-			}
-			in.Accounts[le.Key.Target] = attrs
+	stored := u.stored.byPerson[a.Person]
+	for j := range stored {
+		if le := &stored[j]; u.stored.isAccount(le) && u.stored.target(le) != target && entryAttributes(le) > 0 {
+			in.Accounts[u.stored.target(le)] = attributesOf(le)
 		}
 	}
 	sp := u.spans[a.Person]

@@ -55,18 +55,18 @@ func Run(ctx context.Context, in Input, progress func(done, total int)) (*engine
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	var ledger map[string][]engine.LedgerEntry
-	if in.Ledger != nil { // no ledger yet: nothing is granted
-		ledger = in.Ledger.ByPerson()
-	}
+	// no ledger yet: nothing is granted. The evaluation reads the ledger
+	// in a compact form of its own, and lets the caller's go
+	held := newLedger(in.Ledger)
+	in.Ledger = nil
 	// account mappings still read the attributes of accounts in disabled
 	// targets
-	var stored map[string][]engine.LedgerEntry
+	stored := &ledger{keys: held.keys, rules: held.rules}
 	if len(in.Accounts) > 0 {
-		stored = ledger
+		stored = held
 	}
 	if len(in.DisabledTargets) > 0 {
-		ledger = withoutTargets(ledger, in.DisabledTargets)
+		held = held.without(in.DisabledTargets)
 	}
 	byRule := map[string]*rules.Rule{}
 	for _, r := range in.Rules.Rules {
@@ -74,7 +74,7 @@ func Run(ctx context.Context, in Input, progress func(done, total int)) (*engine
 	}
 	// the workers need none of the values that are taken: they are
 	// gathered meanwhile, for uniquePass
-	indexes, take := newTargetIndexes(&in, ledger)
+	indexes, take := newTargetIndexes(&in, held)
 	var taking sync.WaitGroup
 	taking.Go(take)
 	defer taking.Wait()
@@ -90,7 +90,7 @@ func Run(ctx context.Context, in Input, progress func(done, total int)) (*engine
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			ev := &evaluator{in: &in, byRule: byRule, ledger: ledger, out: &parts[w], matches: make([]int, len(in.Rules.Rules)),
+			ev := &evaluator{in: &in, byRule: byRule, ledger: held, out: &parts[w], matches: make([]int, len(in.Rules.Rules)),
 				stored: stored, indexes: indexes, correlationGetters: getters}
 			for i := lo; i < hi; i++ {
 				if (i-lo)%1024 == 0 {
@@ -137,19 +137,18 @@ func Run(ctx context.Context, in Input, progress func(done, total int)) (*engine
 	}
 	// persons in the ledger who are no longer in the snapshot have left
 	var left []engine.Action
-	for person, entries := range ledger {
+	for person, entries := range held.byPerson {
 		if _, ok := pop.Find(person); ok {
 			continue
 		}
 		var gone []engine.Action
-		for _, le := range entries {
-			if le.Unmanaged {
-				continue
+		for j := range entries {
+			if le := &entries[j]; !le.unmanaged {
+				gone = append(gone, engine.Action{Person: person, PersonName: person, Key: held.key(le), Reasons: []engine.Reason{{
+					Why: fmt.Sprintf("the person left: they are not in snapshot %d", in.Snapshot)}}})
 			}
-			gone = append(gone, engine.Action{Person: person, PersonName: person, Key: le.Key, Reasons: []engine.Reason{{
-				Why: fmt.Sprintf("the person left: they are not in snapshot %d", in.Snapshot)}}})
 		}
-		ev := &evaluator{in: &in}
+		ev := &evaluator{in: &in, ledger: held}
 		left = append(left, ev.setOps(&engine.Person{ID: person, DisplayName: person}, entries, nil, gone)...)
 	}
 	if len(left) > 0 {
@@ -232,7 +231,7 @@ type part struct {
 type evaluator struct {
 	in      *Input
 	byRule  map[string]*rules.Rule
-	ledger  map[string][]engine.LedgerEntry
+	ledger  *ledger
 	out     *part
 	matches []int
 	s       rules.Subject
@@ -245,7 +244,7 @@ type evaluator struct {
 
 	// stored is the ledger with the disabled targets' entries, whose
 	// attributes other targets' mappings still read.
-	stored             map[string][]engine.LedgerEntry
+	stored             *ledger
 	indexes            map[string]*targetIndex
 	correlationGetters map[string]func(*rules.Subject) engine.Value
 	sessions           map[string]*accounts.Session
@@ -381,18 +380,20 @@ func (ev *evaluator) person(i int) {
 	}
 	slices.SortFunc(kept, func(a, b wanted) int { return compareKeys(a.key, b.key) })
 
-	have := ev.ledger[p.ID]
+	have := ev.ledger.byPerson[p.ID]
 	acts := ev.acts[:0]
 	for j := range kept {
-		if w := &kept[j]; !holds(have, w.key) {
+		if w := &kept[j]; !ev.ledger.holds(have, w.key) {
 			acts = append(acts, engine.Action{Person: p.ID, PersonName: p.DisplayName, Key: w.key, Grant: true, Reasons: ev.reasonsOf(w)})
 		}
 	}
-	for _, le := range have {
-		if le.Unmanaged || slices.ContainsFunc(kept, func(w wanted) bool { return w.key == le.Key }) {
+	for j := range have {
+		le := &have[j]
+		key := ev.ledger.key(le)
+		if le.unmanaged || slices.ContainsFunc(kept, func(w wanted) bool { return w.key == key }) {
 			continue
 		}
-		acts = append(acts, engine.Action{Person: p.ID, PersonName: p.DisplayName, Key: le.Key, Reasons: ev.revokeReasons(le)})
+		acts = append(acts, engine.Action{Person: p.ID, PersonName: p.DisplayName, Key: key, Reasons: ev.revokeReasons(key, ev.ledger.rulesOf(le))})
 	}
 	acts = ev.setOps(p, have, kept, acts)
 	if len(ev.in.Accounts) > 0 {
@@ -427,24 +428,6 @@ func Withheld(key engine.EntitlementKey, hasAccount func(target string) bool, di
 		return fmt.Sprintf("it needs an account in %s, and no rule gives the person one", key.Target)
 	}
 	return ""
-}
-
-// withoutTargets returns the ledger without the entries in the given
-// targets.
-func withoutTargets(ledger map[string][]engine.LedgerEntry, targets []string) map[string][]engine.LedgerEntry {
-	out := make(map[string][]engine.LedgerEntry, len(ledger))
-	for person, entries := range ledger {
-		var kept []engine.LedgerEntry
-		for _, le := range entries {
-			if !slices.Contains(targets, le.Key.Target) {
-				kept = append(kept, le)
-			}
-		}
-		if len(kept) > 0 {
-			out[person] = kept
-		}
-	}
-	return out
 }
 
 // chunks holds a worker's actions until the plan is put together, in
@@ -566,15 +549,6 @@ func reason(r *rules.Rule, p *engine.Person, contracts []int) engine.Reason {
 	return out
 }
 
-func holds(entries []engine.LedgerEntry, key engine.EntitlementKey) bool {
-	for _, e := range entries {
-		if e.Key == key {
-			return true
-		}
-	}
-	return false
-}
-
 func ruleNames(reasons []engine.Reason) string {
 	var names []string
 	for _, r := range reasons {
@@ -585,12 +559,12 @@ func ruleNames(reasons []engine.Reason) string {
 
 // revokeReasons says why an entitlement in the ledger is no longer
 // wanted: for each rule that granted it, why that rule no longer gives it.
-func (ev *evaluator) revokeReasons(le engine.LedgerEntry) []engine.Reason {
-	if len(le.Rules) == 0 {
+func (ev *evaluator) revokeReasons(key engine.EntitlementKey, granted []string) []engine.Reason {
+	if len(granted) == 0 {
 		return []engine.Reason{{Why: "no rule grants it"}}
 	}
 	var out []engine.Reason
-	for _, id := range le.Rules {
+	for _, id := range granted {
 		r, ok := ev.byRule[id]
 		if !ok {
 			out = append(out, engine.Reason{Rule: id, Why: "the rule that granted it is no longer in force (deleted, or not published)"})
@@ -603,15 +577,15 @@ func (ev *evaluator) revokeReasons(le engine.LedgerEntry) []engine.Reason {
 			still := false
 			for _, k := range ex.Grants {
 				gives = append(gives, k.String())
-				still = still || k == le.Key
+				still = still || k == key
 			}
 			switch {
 			case still: // wanted, but dropped for want of an account
-				why = fmt.Sprintf("the rule still gives %s, but no rule gives %s an account in %s", le.Key, ev.s.Person.DisplayName, le.Key.Target)
+				why = fmt.Sprintf("the rule still gives %s, but no rule gives %s an account in %s", key, ev.s.Person.DisplayName, key.Target)
 			case len(gives) == 0:
-				why = fmt.Sprintf("the rule still holds but no longer gives %s (it gives nothing)", le.Key)
+				why = fmt.Sprintf("the rule still holds but no longer gives %s (it gives nothing)", key)
 			default:
-				why = fmt.Sprintf("the rule still holds but no longer gives %s (it gives %s)", le.Key, strings.Join(gives, ", "))
+				why = fmt.Sprintf("the rule still holds but no longer gives %s (it gives %s)", key, strings.Join(gives, ", "))
 			}
 		}
 		out = append(out, engine.Reason{Rule: id, RuleName: r.Name, Why: why})
