@@ -130,14 +130,20 @@ func (a *App) Evaluate(ctx context.Context, opts EvaluateOptions, progress func(
 	// The ledger is read while the persons are decoded: each takes
 	// seconds, the persons on one processor. Packed: a million accounts'
 	// attributes as maps take three times the room, and the evaluation
-	// only reads them.
-	var ledger *engine.Ledger
+	// only reads them. A batch at a time, into the evaluation's compact
+	// form: the whole ledger as engine.LedgerEntry is never held.
+	ledger := evaluate.NewLedger()
 	var ledgerErr error
 	var reading sync.WaitGroup
 	defer reading.Wait()
 	readCtx, stopReading := context.WithCancel(ctx)
 	defer stopReading()
-	reading.Go(func() { ledger, ledgerErr = a.store.LoadLedgerPacked(readCtx) })
+	reading.Go(func() {
+		ledgerErr = a.store.ReadLedgerPacked(readCtx, func(entries []engine.LedgerEntry) error {
+			ledger.Add(entries)
+			return nil
+		})
+	})
 	pop, snapshot, err := a.population(ctx, env, opts.AsOf)
 	if err != nil {
 		return nil, err
@@ -157,10 +163,9 @@ func (a *App) Evaluate(ctx context.Context, opts EvaluateOptions, progress func(
 	if err != nil {
 		return nil, err
 	}
-	in := evaluate.Input{Population: pop, Rules: set, Ledger: ledger, Snapshot: snapshot, RulesVersion: version,
+	in := evaluate.Input{Population: pop, Rules: set, Held: ledger, Snapshot: snapshot, RulesVersion: version,
 		WithDrafts: opts.WithDrafts, DisabledTargets: env.DisabledTargets(), Now: a.clock.Now(),
 		Accounts: targets, Order: order, LedgerVersion: ledgerVersion}
-	ledger = nil // the evaluation reads it in a form of its own, and lets it go
 	if opts.WhatIf != nil {
 		in.WhatIf = opts.WhatIf.Name
 	}

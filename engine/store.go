@@ -275,6 +275,14 @@ type Store interface {
 	// same: a third of the room, for an evaluation, which reads them and
 	// changes none.
 	LoadLedgerPacked(ctx context.Context) (*Ledger, error)
+	// ReadLedgerPacked calls fn with LoadLedgerPacked's entries a batch
+	// at a time, so that a caller that keeps them in a form of its own
+	// never holds them all: each batch holds whole persons' entries in
+	// LoadLedger's order; the batches come in no particular order, one at
+	// a time. fn must not keep the batch, whose entries may be reused,
+	// but may keep what they point to. An error from fn stops the reading
+	// and is returned.
+	ReadLedgerPacked(ctx context.Context, fn func(entries []LedgerEntry) error) error
 	// PersonLedger returns the ledger's entries of one person, in
 	// LoadLedger's order, without reading the others.
 	PersonLedger(ctx context.Context, person string) ([]LedgerEntry, error)

@@ -396,6 +396,21 @@ func (s *Store) LoadLedgerPacked(ctx context.Context) (*engine.Ledger, error) {
 	return s.loadLedger(ctx, true)
 }
 
+// ReadLedgerPacked calls fn with the entries LoadLedgerPacked returns, a
+// batch at a time, so that a caller that keeps them in a form of its own
+// never holds them all: each batch holds whole persons' entries in
+// LoadLedger's order; the batches come in no particular order, one at a
+// time. fn must not keep the batch, whose entries are reused, but may
+// keep what they point to. An error from fn stops the reading and is
+// returned.
+func (s *Store) ReadLedgerPacked(ctx context.Context, fn func(entries []engine.LedgerEntry) error) error {
+	return s.view(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketLedger)
+		defer releaseMapped(tx)
+		return decodeLedger(ctx, b, nil, true, fn)
+	})
+}
+
 func (s *Store) loadLedger(ctx context.Context, packed bool) (*engine.Ledger, error) {
 	l := &engine.Ledger{}
 	err := s.view(func(tx *bolt.Tx) error {
@@ -406,7 +421,7 @@ func (s *Store) loadLedger(ctx context.Context, packed bool) (*engine.Ledger, er
 		}
 		l.Entries = make([]engine.LedgerEntry, n)
 		defer releaseMapped(tx)
-		return decodeLedger(ctx, b, l.Entries, packed)
+		return decodeLedger(ctx, b, l.Entries, packed, nil)
 	})
 	if err != nil {
 		return nil, err
@@ -427,9 +442,15 @@ type ledgerBatch struct {
 
 // decodeLedger decodes the ledger bucket into out, which has one entry per
 // key, on as many goroutines as there are processors: the cursor walks
-// the keys on this one and hands out batches.
-func decodeLedger(ctx context.Context, b *bolt.Bucket, out []engine.LedgerEntry, packed bool) error {
+// the keys on this one and hands out batches. With emit, out is nil: each
+// batch is decoded into a buffer of its goroutine and handed to emit, one
+// batch at a time.
+func decodeLedger(ctx context.Context, b *bolt.Bucket, out []engine.LedgerEntry, packed bool, emit func([]engine.LedgerEntry) error) error {
 	workers := min(runtime.GOMAXPROCS(0), len(out)/ledgerBatchSize+1)
+	if emit != nil {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	var emitting sync.Mutex
 	jobs := make(chan *ledgerBatch, workers)
 	free := make(chan *ledgerBatch, 2*workers)
 	var mu sync.Mutex
@@ -451,16 +472,36 @@ func decodeLedger(ctx context.Context, b *bolt.Bucket, out []engine.LedgerEntry,
 		wg.Go(func() {
 			d := newLedgerDecoder()
 			d.packed = packed
+			var buf []engine.LedgerEntry
 			for bt := range jobs {
 				if !failed() {
-					es := out[bt.start : bt.start+len(bt.keys)]
+					var es []engine.LedgerEntry
+					if emit != nil {
+						if cap(buf) < len(bt.keys) {
+							buf = make([]engine.LedgerEntry, len(bt.keys))
+						}
+						es = buf[:len(bt.keys)]
+					} else {
+						es = out[bt.start : bt.start+len(bt.keys)]
+					}
+					ok := true
 					for i := range bt.keys {
 						if err := d.decode(bt.keys[i], bt.values[i], &es[i]); err != nil {
 							fail(unreadableLedgerEntry(bt.keys[i], err))
+							ok = false
 							break
 						}
 					}
 					orderLedger(es)
+					if ok && emit != nil {
+						emitting.Lock()
+						if !failed() {
+							if err := emit(es); err != nil {
+								fail(err)
+							}
+						}
+						emitting.Unlock()
+					}
 				}
 				select {
 				case free <- bt:
@@ -498,7 +539,7 @@ func decodeLedger(ctx context.Context, b *bolt.Bucket, out []engine.LedgerEntry,
 			jobs <- bt
 			bt = newBatch(n)
 		}
-		if n == len(out) {
+		if emit == nil && n == len(out) {
 			fail(engine.Errorf(engine.Internal, "the ledger in the workspace store holds more entries than it counts (%d)", len(out)))
 			break
 		}
@@ -511,7 +552,7 @@ func decodeLedger(ctx context.Context, b *bolt.Bucket, out []engine.LedgerEntry,
 	}
 	close(jobs)
 	wg.Wait()
-	if failure == nil && n != len(out) {
+	if failure == nil && emit == nil && n != len(out) {
 		failure = engine.Errorf(engine.Internal, "the ledger in the workspace store holds %d entries, not the %d it counts", n, len(out))
 	}
 	return failure

@@ -89,7 +89,7 @@ func (ix *targetIndex) existing(ref string) engine.Attributes {
 // values of unique attributes that are taken are only asked for once the
 // workers are done (by uniquePass): they are gathered by take, which the
 // caller runs meanwhile, on a goroutine of its own if it likes.
-func newTargetIndexes(in *Input, ledger *ledger) (indexes map[string]*targetIndex, take func()) {
+func newTargetIndexes(in *Input, ledger *Ledger) (indexes map[string]*targetIndex, take func()) {
 	// the ledger's accounts by target, to make the maps their size at
 	// once: growing maps of a million values costs seconds
 	accountsIn := map[string]int{}
@@ -633,7 +633,7 @@ const maxIterations = 50
 //
 // An account that cannot be made or linked is left out with the grants
 // that need it, and the person gets a note.
-func uniquePass(ctx context.Context, in *Input, e *engine.Evaluation, indexes map[string]*targetIndex, stored *ledger) error {
+func uniquePass(ctx context.Context, in *Input, e *engine.Evaluation, indexes map[string]*targetIndex, stored *Ledger) error {
 	correlation := false
 	if !slices.ContainsFunc(in.Order, func(t string) bool {
 		ta := in.Accounts[t]
@@ -682,7 +682,7 @@ type planPass struct {
 	in      *Input
 	e       *engine.Evaluation
 	indexes map[string]*targetIndex
-	stored  *ledger
+	stored  *Ledger
 	spans   map[string][2]int          // each person's actions are adjacent in the plan
 	changed map[string]map[string]bool // target → persons whose account there is not as first planned
 	drop    map[int]bool               // actions left out of the plan
@@ -857,7 +857,7 @@ func ownValues(ix *targetIndex, unique []string, stored engine.Attributes, ref s
 
 // attributes returns the attributes of a person's account in target, or
 // nil.
-func (l *ledger) attributes(person, target string) engine.Attributes {
+func (l *Ledger) attributes(person, target string) engine.Attributes {
 	if le := l.find(l.byPerson[person], accountKey(target)); le != nil {
 		return attributesOf(le)
 	}

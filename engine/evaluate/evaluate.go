@@ -23,9 +23,14 @@ import (
 
 // Input is what an evaluation works from.
 type Input struct {
-	Population   *rules.Population
-	Rules        *rules.Set
-	Ledger       *engine.Ledger
+	Population *rules.Population
+	Rules      *rules.Set
+	Ledger     *engine.Ledger
+	// Held, when set, is the ledger instead of Ledger, already in the
+	// evaluation's form: read from the store a batch at a time, it never
+	// takes the room of the whole engine.Ledger. Run reads it and
+	// changes none of it.
+	Held         *Ledger
 	Snapshot     uint64
 	RulesVersion uint64
 	WithDrafts   bool
@@ -57,11 +62,14 @@ func Run(ctx context.Context, in Input, progress func(done, total int)) (*engine
 	}
 	// no ledger yet: nothing is granted. The evaluation reads the ledger
 	// in a compact form of its own, and lets the caller's go
-	held := newLedger(in.Ledger)
-	in.Ledger = nil
+	held := in.Held
+	if held == nil {
+		held = newLedger(in.Ledger)
+	}
+	in.Ledger, in.Held = nil, nil
 	// account mappings still read the attributes of accounts in disabled
 	// targets
-	stored := &ledger{keys: held.keys, rules: held.rules}
+	stored := &Ledger{keys: held.keys, rules: held.rules}
 	if len(in.Accounts) > 0 {
 		stored = held
 	}
@@ -231,7 +239,7 @@ type part struct {
 type evaluator struct {
 	in      *Input
 	byRule  map[string]*rules.Rule
-	ledger  *ledger
+	ledger  *Ledger
 	out     *part
 	matches []int
 	s       rules.Subject
@@ -244,7 +252,7 @@ type evaluator struct {
 
 	// stored is the ledger with the disabled targets' entries, whose
 	// attributes other targets' mappings still read.
-	stored             *ledger
+	stored             *Ledger
 	indexes            map[string]*targetIndex
 	correlationGetters map[string]func(*rules.Subject) engine.Value
 	sessions           map[string]*accounts.Session

@@ -7,71 +7,97 @@ import (
 	"provisio/engine"
 )
 
-// ledger is the ledger as an evaluation reads it, by person: compact, and
+// Ledger is the ledger as an evaluation reads it, by person: compact, and
 // light on pointers. A ledger of a million accounts is four million
 // entries, which as engine.LedgerEntry take 160 bytes and nine pointers
 // each; the collector scans them all on every cycle of an evaluation
 // that allocates gigabytes. Here an entry names its entitlement and its
 // rules by their positions in tables the entries share.
-type ledger struct {
+//
+// Make one with NewLedger and fill it with Add (a batch of entries at a
+// time, as engine.Store.ReadLedgerPacked hands them out), or let Run make
+// it of Input.Ledger.
+type Ledger struct {
 	keys     []engine.EntitlementKey
 	rules    [][]string // rules[0] is no rules
 	byPerson map[string][]entry
+
+	// while it is filled: the positions of keys and of rule lists
+	keyIdx  map[engine.EntitlementKey]uint32
+	byList  map[listID]uint32 // the lists entries share, as packed ledgers load them
+	byRules map[string]uint32 // the lists by their rules, for those that are not shared
+}
+
+// listID is a list of rules by its memory.
+type listID struct {
+	data *string
+	n    int
 }
 
 // entry is a ledger entry of the evaluation's ledger.
 type entry struct {
 	ref       string                   // the account's reference
 	attrs     *engine.PackedAttributes // nil when it has none
-	key       uint32                   // in ledger.keys
-	rules     uint32                   // in ledger.rules
+	key       uint32                   // in Ledger.keys
+	rules     uint32                   // in Ledger.rules
 	retiredOn engine.Date
 	unmanaged bool
 }
 
-// newLedger makes the evaluation's ledger of l, which may be nil. Its
-// entries' attributes are packed (those that are not are packed here),
-// and shared with l.
-func newLedger(l *engine.Ledger) *ledger {
-	out := &ledger{rules: [][]string{nil}, byPerson: map[string][]entry{}}
-	if l == nil || len(l.Entries) == 0 {
-		return out
+// NewLedger returns an empty ledger.
+func NewLedger() *Ledger {
+	return &Ledger{rules: [][]string{nil}, byPerson: map[string][]entry{}, keyIdx: map[engine.EntitlementKey]uint32{},
+		byList: map[listID]uint32{}, byRules: map[string]uint32{}}
+}
+
+// newLedger makes the evaluation's ledger of l, which may be nil.
+func newLedger(l *engine.Ledger) *Ledger {
+	out := NewLedger()
+	if l != nil {
+		out.Add(l.Entries)
 	}
-	keyIdx := map[engine.EntitlementKey]uint32{}
-	type listID struct {
-		data *string
-		n    int
+	return out
+}
+
+// Add adds entries to the ledger, grouped by person as stores load them
+// (a person's entries that are not adjacent are gathered). It keeps what
+// the entries point to, and not the slice: the entries' attributes are
+// shared, packed (those that are not are packed here), and their rule
+// lists are to be read, not changed. Add is not safe for concurrent use.
+func (l *Ledger) Add(entries []engine.LedgerEntry) {
+	if len(entries) == 0 {
+		return
 	}
-	byList := map[listID]uint32{}  // the lists entries share, as packed ledgers load them
-	byRules := map[string]uint32{} // the lists by their rules, for those that are not shared
-	all := make([]entry, len(l.Entries))
+	all := make([]entry, len(entries))
 	var last engine.EntitlementKey
 	lastIdx := uint32(0)
-	for i := range l.Entries {
-		le := &l.Entries[i]
+	for i := range entries {
+		le := &entries[i]
 		e := &all[i]
 		e.ref, e.retiredOn, e.unmanaged = le.Reference, le.RetiredOn, le.Unmanaged
 		if i == 0 || le.Key != last {
-			k, ok := keyIdx[le.Key]
+			k, ok := l.keyIdx[le.Key]
 			if !ok {
-				k = uint32(len(out.keys))
-				out.keys = append(out.keys, le.Key)
-				keyIdx[le.Key] = k
+				k = uint32(len(l.keys))
+				l.keys = append(l.keys, le.Key)
+				l.keyIdx[le.Key] = k
 			}
 			last, lastIdx = le.Key, k
 		}
 		e.key = lastIdx
 		if len(le.Rules) > 0 {
 			id := listID{unsafe.SliceData(le.Rules), len(le.Rules)}
-			r, ok := byList[id]
+			r, ok := l.byList[id]
 			if !ok {
 				joined := strings.Join(le.Rules, "\x00")
-				if r, ok = byRules[joined]; !ok {
-					r = uint32(len(out.rules))
-					out.rules = append(out.rules, le.Rules)
-					byRules[joined] = r
+				if r, ok = l.byRules[joined]; !ok {
+					r = uint32(len(l.rules))
+					l.rules = append(l.rules, le.Rules)
+					l.byRules[joined] = r
 				}
-				byList[id] = r
+				if len(l.byList) < 1<<16 {
+					l.byList[id] = r
+				}
 			}
 			e.rules = r
 		}
@@ -82,22 +108,19 @@ func newLedger(l *engine.Ledger) *ledger {
 			e.attrs = pack(le.Attributes)
 		}
 	}
-	// grouped by person as stores load them; entries that are not are
-	// gathered
 	for lo := 0; lo < len(all); {
-		person := l.Entries[lo].Person
+		person := entries[lo].Person
 		hi := lo + 1
-		for hi < len(all) && l.Entries[hi].Person == person {
+		for hi < len(all) && entries[hi].Person == person {
 			hi++
 		}
-		if prev, seen := out.byPerson[person]; seen {
-			out.byPerson[person] = append(prev, all[lo:hi]...)
+		if prev, seen := l.byPerson[person]; seen {
+			l.byPerson[person] = append(prev, all[lo:hi]...)
 		} else {
-			out.byPerson[person] = all[lo:hi:hi]
+			l.byPerson[person] = all[lo:hi:hi]
 		}
 		lo = hi
 	}
-	return out
 }
 
 // pack packs attributes.
@@ -113,19 +136,19 @@ func pack(attrs engine.Attributes) *engine.PackedAttributes {
 }
 
 // key returns the entitlement of an entry.
-func (l *ledger) key(e *entry) engine.EntitlementKey { return l.keys[e.key] }
+func (l *Ledger) key(e *entry) engine.EntitlementKey { return l.keys[e.key] }
 
 // rulesOf returns the rules that granted an entry.
-func (l *ledger) rulesOf(e *entry) []string { return l.rules[e.rules] }
+func (l *Ledger) rulesOf(e *entry) []string { return l.rules[e.rules] }
 
 // target returns the target of an entry.
-func (l *ledger) target(e *entry) string { return l.keys[e.key].Target }
+func (l *Ledger) target(e *entry) string { return l.keys[e.key].Target }
 
 // isAccount reports whether an entry is an account.
-func (l *ledger) isAccount(e *entry) bool { return l.keys[e.key].Kind == engine.KindAccount }
+func (l *Ledger) isAccount(e *entry) bool { return l.keys[e.key].Kind == engine.KindAccount }
 
 // find returns the entry of a key among a person's, or nil.
-func (l *ledger) find(have []entry, key engine.EntitlementKey) *entry {
+func (l *Ledger) find(have []entry, key engine.EntitlementKey) *entry {
 	for i := range have {
 		if l.keys[have[i].key] == key {
 			return &have[i]
@@ -135,13 +158,13 @@ func (l *ledger) find(have []entry, key engine.EntitlementKey) *entry {
 }
 
 // holds reports whether a person's entries hold a key.
-func (l *ledger) holds(have []entry, key engine.EntitlementKey) bool {
+func (l *Ledger) holds(have []entry, key engine.EntitlementKey) bool {
 	return l.find(have, key) != nil
 }
 
 // without returns the ledger without the entries in the given targets.
-func (l *ledger) without(targets []string) *ledger {
-	out := &ledger{keys: l.keys, rules: l.rules, byPerson: make(map[string][]entry, len(l.byPerson))}
+func (l *Ledger) without(targets []string) *Ledger {
+	out := &Ledger{keys: l.keys, rules: l.rules, byPerson: make(map[string][]entry, len(l.byPerson))}
 	for person, entries := range l.byPerson {
 		var kept []entry
 		for j := range entries {

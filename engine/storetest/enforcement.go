@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -336,6 +337,25 @@ func testLedgerChanges(t *testing.T, h *harness) {
 		require.NoError(t, err)
 		require.Equal(t, mine, got, "PersonLedger(%q) is LoadLedger's entries of the person, in order", person)
 	}
+	// fn may run on a goroutine of the store's: it only gathers
+	var read []engine.LedgerEntry
+	unpacked := 0
+	require.NoError(t, h.s.ReadLedgerPacked(h.ctx, func(entries []engine.LedgerEntry) error {
+		for _, e := range entries {
+			if e.Attributes != nil {
+				unpacked++
+			}
+			if e.Packed != nil {
+				e.Attributes, e.Packed = e.Packed.AddTo(nil), nil
+			}
+			read = append(read, e)
+		}
+		return nil
+	}))
+	require.Zero(t, unpacked, "ReadLedgerPacked packs attributes")
+	require.Equal(t, want, sortLedger(read), "ReadLedgerPacked hands out LoadLedger's entries")
+	stop := errors.New("stop")
+	require.ErrorIs(t, h.s.ReadLedgerPacked(h.ctx, func([]engine.LedgerEntry) error { return stop }), stop)
 
 	// an account renamed: its entry is replaced, attributes and all
 	renamed := a1
