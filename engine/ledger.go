@@ -22,7 +22,7 @@ type LedgerEntry struct {
 	// them, and other targets' mappings read them.
 	Attributes Attributes `json:"attributes,omitempty"`
 	// Packed, when set, holds the attributes instead of Attributes (which
-	// is then nil): Store.LoadLedgerPacked loads them so.
+	// is then nil): Store.ReadLedgerPacked reads them so.
 	Packed *PackedAttributes `json:"-"`
 	// RetiredOn is the day an account was retired: no rule gave it any
 	// more, and its target keeps such accounts disabled for a while.
@@ -34,30 +34,9 @@ type Ledger struct {
 	Entries []LedgerEntry
 }
 
-// ByPerson groups the entries by person id. Entries that are already
-// grouped (as stores load them) are not copied: each person's slice is a
-// part of Entries, capped so that appending to it copies.
-func (l *Ledger) ByPerson() map[string][]LedgerEntry {
-	m := make(map[string][]LedgerEntry)
-	for lo := 0; lo < len(l.Entries); {
-		person := l.Entries[lo].Person
-		hi := lo + 1
-		for hi < len(l.Entries) && l.Entries[hi].Person == person {
-			hi++
-		}
-		if prev, seen := m[person]; seen {
-			m[person] = append(prev, l.Entries[lo:hi]...) // not grouped: copy
-		} else {
-			m[person] = l.Entries[lo:hi:hi]
-		}
-		lo = hi
-	}
-	return m
-}
-
 // PackedAttributes holds an account's attribute values compactly, for
 // reading: a ledger of a million accounts holds some ten million values,
-// which as maps take three times the room. Store.LoadLedgerPacked gives
+// which as maps take three times the room. Store.ReadLedgerPacked gives
 // account entries their attributes so (LedgerEntry.Packed) for an
 // evaluation, which only reads them.
 type PackedAttributes struct {

@@ -269,14 +269,12 @@ type Store interface {
 
 	// LoadLedger returns what is granted, as far as Provisio knows.
 	LoadLedger(ctx context.Context) (*Ledger, error)
-	// LoadLedgerPacked is LoadLedger with the attributes of account
-	// entries in LedgerEntry.Packed instead of Attributes, and the
-	// entries' lists of rules shared between the entries that have the
-	// same: a third of the room, for an evaluation, which reads them and
-	// changes none.
-	LoadLedgerPacked(ctx context.Context) (*Ledger, error)
-	// ReadLedgerPacked calls fn with LoadLedgerPacked's entries a batch
-	// at a time, so that a caller that keeps them in a form of its own
+	// ReadLedgerPacked calls fn with LoadLedger's entries a batch at a
+	// time, with the attributes of account entries in LedgerEntry.Packed
+	// instead of Attributes, and the entries' lists of rules shared
+	// between the entries that have the same: a third of the room, for an
+	// evaluation, which reads them and changes none. A caller that keeps
+	// them in a form of its own
 	// never holds them all: each batch holds whole persons' entries in
 	// LoadLedger's order; the batches come in no particular order, one at
 	// a time. fn must not keep the batch, whose entries may be reused,

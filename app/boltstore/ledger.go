@@ -384,20 +384,29 @@ func (s *Store) LedgerVersion(ctx context.Context) (uint64, error) {
 // (engine.EntitlementKey.Less). Entries share no memory a caller might
 // change: their rule lists and attributes are their own.
 func (s *Store) LoadLedger(ctx context.Context) (*engine.Ledger, error) {
-	return s.loadLedger(ctx, false)
+	l := &engine.Ledger{}
+	err := s.view(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketLedger)
+		n := b.Stats().KeyN
+		if n == 0 {
+			return nil
+		}
+		l.Entries = make([]engine.LedgerEntry, n)
+		defer releaseMapped(tx)
+		return decodeLedger(ctx, b, l.Entries, false, nil)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return l, nil
 }
 
-// LoadLedgerPacked is LoadLedger with the attributes of account entries
-// packed (engine.LedgerEntry.Packed): the entries that have the same
-// attribute names share the list of them, and each entry's values are one
-// string. Entries with the same rules share their list of them too: they
-// are to be read, not changed.
-func (s *Store) LoadLedgerPacked(ctx context.Context) (*engine.Ledger, error) {
-	return s.loadLedger(ctx, true)
-}
-
-// ReadLedgerPacked calls fn with the entries LoadLedgerPacked returns, a
-// batch at a time, so that a caller that keeps them in a form of its own
+// ReadLedgerPacked calls fn with the entries LoadLedger returns, with the
+// attributes of account entries packed (engine.LedgerEntry.Packed): the
+// entries that have the same attribute names share the list of them, and
+// each entry's values are one string. Entries with the same rules share
+// their list of them too: they are to be read, not changed. The entries
+// come a batch at a time, so that a caller that keeps them in a form of its own
 // never holds them all: each batch holds whole persons' entries in
 // LoadLedger's order; the batches come in no particular order, one at a
 // time. fn must not keep the batch, whose entries are reused, but may
@@ -409,24 +418,6 @@ func (s *Store) ReadLedgerPacked(ctx context.Context, fn func(entries []engine.L
 		defer releaseMapped(tx)
 		return decodeLedger(ctx, b, nil, true, fn)
 	})
-}
-
-func (s *Store) loadLedger(ctx context.Context, packed bool) (*engine.Ledger, error) {
-	l := &engine.Ledger{}
-	err := s.view(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketLedger)
-		n := b.Stats().KeyN
-		if n == 0 {
-			return nil
-		}
-		l.Entries = make([]engine.LedgerEntry, n)
-		defer releaseMapped(tx)
-		return decodeLedger(ctx, b, l.Entries, packed, nil)
-	})
-	if err != nil {
-		return nil, err
-	}
-	return l, nil
 }
 
 // ledgerBatchSize is how many entries a decoding goroutine takes at once.
