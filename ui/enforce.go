@@ -368,24 +368,12 @@ func (s *enforceScreen) runOf(eval uint64) *engine.EnforcementRun {
 // setRuns fills the history and opens the run to show.
 func (s *enforceScreen) setRuns(runs []engine.EnforcementRun) {
 	s.runs = runs
-	options := make([]string, len(runs))
-	want := -1
+	labels, ids := make([]string, len(runs)), make([]uint64, len(runs))
 	for i := range runs {
-		options[i] = enfRunLabel(&runs[i])
-		if runs[i].ID == s.showID {
-			want = i
-		}
-	}
-	if want < 0 && len(runs) > 0 {
-		want = 0
+		labels[i], ids[i] = enfRunLabel(&runs[i]), runs[i].ID
 	}
 	s.syncing = true
-	s.history.SetOptions(options)
-	if want >= 0 {
-		s.history.SetSelectedIndex(want)
-	} else {
-		s.history.ClearSelected()
-	}
+	want := chooseHistory(s.history, labels, ids, s.showID)
 	s.syncing = false
 	s.showPlanHint() // it names the runs of the plan
 	if want < 0 {

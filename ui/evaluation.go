@@ -372,27 +372,32 @@ func (s *evaluationScreen) refresh() {
 	})
 }
 
+// chooseHistory fills a history choice (newest first) with labels and
+// selects the entry whose id is show, or else the newest. It returns the
+// index selected, or -1 when there is none.
+func chooseHistory(sel *widget.Select, labels []string, ids []uint64, show uint64) int {
+	want := slices.Index(ids, show)
+	if want < 0 && len(ids) > 0 {
+		want = 0
+	}
+	sel.SetOptions(labels)
+	if want >= 0 {
+		sel.SetSelectedIndex(want)
+	} else {
+		sel.ClearSelected()
+	}
+	return want
+}
+
 // setHistory fills the history choice and opens the evaluation to show.
 func (s *evaluationScreen) setHistory(infos []engine.EvaluationInfo) {
 	s.infos = infos
-	options := make([]string, len(infos))
-	want := -1
+	labels, ids := make([]string, len(infos)), make([]uint64, len(infos))
 	for i := range infos {
-		options[i] = evalHistoryLabel(&infos[i])
-		if infos[i].ID == s.showID {
-			want = i
-		}
-	}
-	if want < 0 && len(infos) > 0 {
-		want = 0
+		labels[i], ids[i] = evalHistoryLabel(&infos[i]), infos[i].ID
 	}
 	s.syncing = true
-	s.history.SetOptions(options)
-	if want >= 0 {
-		s.history.SetSelectedIndex(want)
-	} else {
-		s.history.ClearSelected()
-	}
+	want := chooseHistory(s.history, labels, ids, s.showID)
 	s.syncing = false
 	switch {
 	case want < 0:
