@@ -98,16 +98,9 @@ func newRulesScreen(w *Window) *rulesScreen {
 		}
 	}
 	add := widget.NewButtonWithIcon("New rule", theme.ContentAddIcon(), func() { s.openEditor(nil) })
-	add.Importance = widget.HighImportance
 	filters := container.NewGridWithColumns(2, s.category, s.state)
-	left := container.NewBorder(container.NewVBox(
-		widget.NewLabelWithStyle("Business rules", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), add, s.search, filters, s.count),
-		nil, nil, nil, s.list)
 	s.body = container.NewStack(container.NewPadded(widget.NewLabel("A business rule says who gets what: conditions on persons and their contracts,\nand the accounts and permissions they get in target systems while the conditions hold.")))
-	split := container.NewHSplit(left, s.body)
-	split.Offset = 0.3
-	s.split = split
-	s.root = container.NewStack(split)
+	s.split, s.root = listAndDetail("Business rules", add, s.list, s.body, 0.3, s.search, filters, s.count)
 	return s
 }
 

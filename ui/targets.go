@@ -80,13 +80,8 @@ func newTargetsScreen(w *Window) *targetsScreen {
 		}
 	}
 	add := widget.NewButtonWithIcon("Add target system", theme.ContentAddIcon(), s.add)
-	add.Importance = widget.HighImportance
 	s.body = container.NewStack(s.placeholder())
-	left := container.NewBorder(container.NewVBox(widget.NewLabelWithStyle("Target systems", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), add), nil, nil, nil, s.list)
-	split := container.NewHSplit(left, s.body)
-	split.Offset = 0.22
-	s.split = split
-	s.root = container.NewStack(split)
+	s.split, s.root = listAndDetail("Target systems", add, s.list, s.body, 0.22)
 	return s
 }
 
