@@ -379,16 +379,25 @@ func (j *jobs) wake() {
 }
 
 // debounce calls fn on the UI goroutine once d has passed without another
-// call for the same timer.
+// call for the same timer. It is called on the UI goroutine. A timer that
+// fired just before a later call replaced it does not run its fn: the
+// later one, with the newer input, is the one that counts, and an older
+// one running after it would show stale results.
 func (j *jobs) debounce(t **time.Timer, d time.Duration, fn func()) {
 	j.pending.Add(1)
 	if *t != nil && (*t).Stop() {
 		j.done()
 	}
-	*t = time.AfterFunc(d, func() {
+	var self *time.Timer
+	self = time.AfterFunc(d, func() {
 		defer j.done()
-		j.post(fn)
+		j.post(func() {
+			if *t == self { // read on the UI goroutine, which sets it
+				fn()
+			}
+		})
 	})
+	*t = self
 }
 
 // testMode makes the calling goroutine the UI goroutine (see wait).

@@ -575,3 +575,20 @@ func TestClosingTheWindowDuringAnImportCancelsItFirst(t *testing.T) {
 	assert.Equal(t, engine.ImportCanceled, runs[0].Status, "the import was cancelled, not cut off")
 	assert.True(t, closed, "then the window closes")
 }
+
+func TestADebouncedCallReplacedAfterItFiredDoesNotRun(t *testing.T) {
+	var j jobs
+	j.testMode()
+	var timer *time.Timer
+	var ran []string
+	j.debounce(&timer, 0, func() { ran = append(ran, "older") })
+	// the older timer fires and queues its work before the newer call
+	require.Eventually(t, func() bool {
+		j.mu.Lock()
+		defer j.mu.Unlock()
+		return len(j.queue) == 1
+	}, 5*time.Second, time.Millisecond)
+	j.debounce(&timer, 0, func() { ran = append(ran, "newer") })
+	j.wait()
+	assert.Equal(t, []string{"newer"}, ran, "the older input's work is dropped")
+}
