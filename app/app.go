@@ -57,9 +57,10 @@ type App struct {
 	// (from two screens, say) never overwrite each other.
 	config sync.Mutex
 
-	mu      sync.Mutex
-	persons *PersonList // cache for the latest snapshot
-	gen     uint64      // counts invalidations, so a stale build is not cached
+	mu       sync.Mutex
+	notifier Notifier
+	persons  *PersonList // cache for the latest snapshot
+	gen      uint64      // counts invalidations, so a stale build is not cached
 	// building serialises builds of the persons list: a second caller
 	// waits for the first and takes its result.
 	building sync.Mutex

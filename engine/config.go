@@ -13,6 +13,21 @@ type Config struct {
 	PrimaryContract PrimaryContractOrder `json:"primaryContract"`
 	SourceSystems   []SourceSystem       `json:"sourceSystems"`
 	TargetSystems   []TargetSystem       `json:"targetSystems,omitempty"`
+	// Aggregation tunes duplicate detection; nil means the defaults.
+	Aggregation *AggregationSettings `json:"aggregation,omitempty"`
+	// Schedules are the recurring pipelines.
+	Schedules []Schedule `json:"schedules,omitempty"`
+	// Notifications say which desktop notifications are sent.
+	Notifications NotificationSettings `json:"notifications,omitzero"`
+}
+
+// AggregationSettings returns the aggregation settings, the defaults when
+// none are set.
+func (c *Config) AggregationSettings() AggregationSettings {
+	if c.Aggregation == nil {
+		return DefaultAggregationSettings()
+	}
+	return *c.Aggregation
 }
 
 // DefaultConfig is the configuration of a new, empty workspace.
@@ -82,6 +97,10 @@ type SourceSystem struct {
 	DateFormats []string         `json:"dateFormats,omitempty"`
 	Mapping     SourceMapping    `json:"mapping"`
 	Thresholds  ImportThresholds `json:"thresholds"`
+	// AggregationValue is what the source's persons are compared by to
+	// find duplicates: fixed, a person field, or a JavaScript snippet that
+	// sees the mapped Person. nil means DefaultAggregationSnippet.
+	AggregationValue *StageValue `json:"aggregationValue,omitempty"`
 }
 
 func (s *SourceSystem) validateIdentity() error {

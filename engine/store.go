@@ -328,6 +328,26 @@ type Store interface {
 	// FindEvaluation returns one evaluation with its plan; id 0 means the
 	// latest, and NotFound means there is none.
 	FindEvaluation(ctx context.Context, id uint64) (*Evaluation, error)
+
+	// LoadAggregation returns the aggregation decisions and the latest
+	// suggestions (empty for a new workspace).
+	LoadAggregation(ctx context.Context) (*Aggregation, error)
+	// SaveAggregation replaces the aggregation state, applies ledger
+	// changes (counting a new ledger version when there are any) and
+	// appends audit entries (numbered and chained by the store), in one
+	// transaction.
+	SaveAggregation(ctx context.Context, g *Aggregation, ledger []LedgerChange, audit []AuditEntry) error
+
+	// SaveScheduleRun records a schedule run, assigning its ID when it has
+	// none, and replaces the run with its ID otherwise (NotFound when
+	// there is none). Stores keep a bounded history per schedule.
+	SaveScheduleRun(ctx context.Context, r *ScheduleRun) (*ScheduleRun, error)
+	// ListScheduleRuns returns the runs of one schedule ("" for all),
+	// newest first, at most limit (0: all).
+	ListScheduleRuns(ctx context.Context, schedule string, limit int) ([]ScheduleRun, error)
+	// MarkNotified records notices as sent, by key, and returns the keys
+	// that were not recorded before, so each notice is sent once.
+	MarkNotified(ctx context.Context, keys []string, at time.Time) ([]string, error)
 }
 
 // Secrets resolves the references that configuration holds to secrets kept

@@ -45,7 +45,7 @@ func TestOpenUpgradesAVersion2WorkspaceAndItsJSONLedger(t *testing.T) {
 	require.NoError(t, old.Close())
 
 	s := newStoreIn(t, dir)
-	require.Equal(t, 3, storedVersion(t, s))
+	require.Equal(t, SchemaVersion, storedVersion(t, s))
 	l, err := s.LoadLedger(ctx)
 	require.NoError(t, err)
 	require.Equal(t, entries, l.Entries, "the ledger survives the upgrade")

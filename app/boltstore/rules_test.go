@@ -50,7 +50,7 @@ func TestOpenUpgradesAVersion1Workspace(t *testing.T) {
 
 	s := newStoreIn(t, dir)
 	require.Equal(t, SchemaVersion, storedVersion(t, s))
-	require.Equal(t, 3, SchemaVersion)
+	require.Equal(t, 4, SchemaVersion)
 	require.NoError(t, s.db.View(func(tx *bolt.Tx) error {
 		for _, b := range [][]byte{bucketRules, bucketLedger, bucketEvaluations, bucketEvaluationPlans, bucketRuns, bucketRunResults, bucketAudit, bucketAuditMarks, bucketTargetAccounts} {
 			assert.NotNil(t, tx.Bucket(b), "bucket %s", b)

@@ -35,7 +35,7 @@ const FileName = "provisio.db"
 
 // SchemaVersion is the layout this package writes. Open migrates older
 // files and refuses newer ones.
-const SchemaVersion = 3
+const SchemaVersion = 4
 
 var (
 	bucketMeta         = []byte("meta")
@@ -153,7 +153,8 @@ type migration struct {
 // buckets of a new workspace, version 2 adds business rules, the ledger and
 // evaluations, version 3 adds enforcement runs and their results, the
 // audit log and target accounts, and rewrites the ledger's JSON entries in
-// binary.
+// binary; version 4 adds aggregation decisions, schedule runs and the
+// notices sent.
 var migrations = []migration{
 	{To: 1, Apply: createBuckets(bucketConfig, bucketRecords, bucketImports, bucketImportErrors, bucketSnapshots, bucketIndex, bucketPending)},
 	{To: 2, Apply: createBuckets(bucketRules, bucketLedger, bucketEvaluations, bucketEvaluationPlans)},
@@ -163,6 +164,7 @@ var migrations = []migration{
 		}
 		return migrateLedgerToBinary(tx)
 	}},
+	{To: 4, Apply: createBuckets(bucketAggregation, bucketScheduleRuns, bucketNotified)},
 }
 
 func createBuckets(names ...[]byte) func(tx *bolt.Tx) error {
