@@ -28,8 +28,15 @@ type Person struct {
 	Custom      Custom  `json:"Custom,omitempty"`
 	// Excluded is set by the source mapping (or by hand, later) for a
 	// person Provisio keeps but does not provision.
-	Excluded  bool       `json:"Excluded,omitempty"`
-	Contracts []Contract `json:"Contracts"`
+	Excluded bool `json:"Excluded,omitempty"`
+	// Exclusion says why a person is excluded when the source mapping did
+	// not exclude them: by hand, or while an aggregation suggestion
+	// waits. MergedFrom lists the persons merged into this one. Both come
+	// from the aggregation decisions, which apply on top of a snapshot;
+	// neither is stored with the person's record.
+	Exclusion  string     `json:"Exclusion,omitempty"`
+	MergedFrom []string   `json:"MergedFrom,omitempty"`
+	Contracts  []Contract `json:"Contracts"`
 	// Issues are the problems mapping found; a person with a Blocking
 	// issue is blocked: never provisioned until the data is fixed.
 	Issues []Issue `json:"Issues,omitempty"`
@@ -115,6 +122,9 @@ type Contract struct {
 	Organization Ref             `json:"Organization"`
 	Manager      ManagerRef      `json:"Manager"`
 	Custom       Custom          `json:"Custom,omitempty"`
+	// From is the person a contract came from when a merge moved it to
+	// another person; not stored with the record.
+	From string `json:"From,omitempty"`
 }
 
 // ContractDetails holds the size and ordering details of a contract; they
