@@ -53,14 +53,17 @@ type App struct {
 	// run allows one pipeline run (import, later evaluation and
 	// enforcement) at a time.
 	run sync.Mutex
+	// aggMu serialises aggregation decisions.
+	aggMu sync.Mutex
 	// config serialises changes to the configuration, so that two edits
 	// (from two screens, say) never overwrite each other.
 	config sync.Mutex
 
 	mu       sync.Mutex
 	notifier Notifier
-	persons  *PersonList // cache for the latest snapshot
-	gen      uint64      // counts invalidations, so a stale build is not cached
+	agg      *engine.Aggregation // the aggregation state, read once
+	persons  *PersonList         // cache for the latest snapshot
+	gen      uint64              // counts invalidations, so a stale build is not cached
 	// building serialises builds of the persons list: a second caller
 	// waits for the first and takes its result.
 	building sync.Mutex

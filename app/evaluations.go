@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"provisio/engine"
+	"provisio/engine/aggregate"
 	"provisio/engine/evaluate"
 	"provisio/engine/rules"
 )
@@ -15,8 +16,12 @@ import (
 // people is the persons and departments of a snapshot, decoded once for
 // evaluations, live counts and explanations.
 type people struct {
-	snapshot    uint64
+	snapshot uint64
+	// persons are as the aggregation decisions agg make them, from raw,
+	// the snapshot's
 	persons     []*engine.Person
+	raw         []*engine.Person
+	agg         *engine.Aggregation
 	departments []engine.Department
 }
 
@@ -32,21 +37,31 @@ func (a *App) loadPeople(ctx context.Context) (*people, error) {
 	if err != nil {
 		return nil, err
 	}
+	g, err := a.aggregation(ctx)
+	if err != nil {
+		return nil, err
+	}
 	if p := a.people; p != nil && p.snapshot == snap.Number {
+		if p.agg != g { // a decision changed: the snapshot's persons are decoded already
+			p = &people{snapshot: p.snapshot, raw: p.raw, agg: g, departments: p.departments}
+			p.persons = aggregate.Apply(p.raw, g)
+			a.people = p
+		}
 		return p, nil
 	}
 	idx, err := a.store.SnapshotIndex(ctx, snap.Number)
 	if err != nil {
 		return nil, err
 	}
-	p := &people{snapshot: snap.Number, persons: make([]*engine.Person, len(idx.Entries))}
+	p := &people{snapshot: snap.Number, raw: make([]*engine.Person, len(idx.Entries)), agg: g}
 	refs := make([]engine.RecordRef, len(idx.Entries))
 	for i, e := range idx.Entries {
 		refs[i] = e.Ref
 	}
-	if err := a.store.ReadPersons(ctx, refs, func(i int, x *engine.Person) error { p.persons[i] = x; return nil }); err != nil {
+	if err := a.store.ReadPersons(ctx, refs, func(i int, x *engine.Person) error { p.raw[i] = x; return nil }); err != nil {
 		return nil, err
 	}
+	p.persons = aggregate.Apply(p.raw, g)
 	if p.departments, err = a.store.ReadDepartments(ctx, snap.Number); err != nil {
 		return nil, err
 	}

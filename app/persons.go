@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"provisio/engine"
+	"provisio/engine/aggregate"
 )
 
 // PersonSummary is a person as lists show them.
@@ -21,6 +22,11 @@ type PersonSummary struct {
 	Department  string        `json:"department,omitempty"`
 	Title       string        `json:"title,omitempty"`
 	Status      engine.Status `json:"status"`
+	// Exclusion says why the person is excluded when the source mapping
+	// did not: by hand, or while an aggregation suggestion waits.
+	Exclusion string `json:"exclusion,omitempty"`
+	// MergedFrom lists the persons merged into this one.
+	MergedFrom []string `json:"mergedFrom,omitempty"`
 
 	ref    engine.RecordRef
 	search string // lower case, without diacritics: name, ids, e-mail, department, title
@@ -135,7 +141,15 @@ func (a *App) Persons(ctx context.Context) (*PersonList, error) {
 	for i, e := range idx.Entries {
 		refs[i] = e.Ref
 	}
+	g, err := a.aggregation(ctx)
+	if err != nil {
+		return nil, err
+	}
+	overlay := aggregate.NewOverlay(g)
 	list := &PersonList{Snapshot: snap.Number, AsOf: today, Persons: make([]PersonSummary, len(refs))}
+	// the persons of merges are summarised once merged
+	var stashMu sync.Mutex
+	var stashed []*engine.Person
 	// the store decodes on this goroutine while others summarise
 	type item struct {
 		i int
@@ -149,7 +163,14 @@ func (a *App) Persons(ctx context.Context) (*PersonList, error) {
 			defer wg.Done()
 			for batch := range batches {
 				for _, it := range batch {
-					list.Persons[it.i] = summarize(it.p, primary, today)
+					if overlay.InMerge(it.p.ID) {
+						stashMu.Lock()
+						stashed = append(stashed, it.p)
+						stashMu.Unlock()
+						list.Persons[it.i].ID = "" // dropped below
+						continue
+					}
+					list.Persons[it.i] = summarize(overlay.Exclude(it.p), primary, today)
 					list.Persons[it.i].ref = refs[it.i]
 				}
 			}
@@ -169,6 +190,17 @@ func (a *App) Persons(ctx context.Context) (*PersonList, error) {
 	wg.Wait()
 	if err != nil {
 		return nil, err
+	}
+	if len(stashed) > 0 {
+		list.Persons = slices.DeleteFunc(list.Persons, func(s PersonSummary) bool { return s.ID == "" })
+		slices.SortFunc(stashed, func(x, y *engine.Person) int { return strings.Compare(x.ID, y.ID) })
+		for _, p := range overlay.Apply(stashed) {
+			s := summarize(p, primary, today)
+			if e, ok := idx.Find(p.ID); ok {
+				s.ref = e.Ref
+			}
+			list.Persons = append(list.Persons, s)
+		}
 	}
 	slices.SortFunc(list.Persons, func(x, y PersonSummary) int {
 		if c := cmp.Compare(x.sort, y.sort); c != 0 {
@@ -191,7 +223,7 @@ func (a *App) Persons(ctx context.Context) (*PersonList, error) {
 func summarize(p *engine.Person, primary *engine.PrimaryContractRule, today engine.Date) PersonSummary {
 	s := PersonSummary{
 		ID: p.ID, Source: p.Source, ExternalID: p.ExternalID, DisplayName: p.DisplayName,
-		Email: p.Contact.Business.Email, Status: p.StatusOn(today),
+		Email: p.Contact.Business.Email, Status: p.StatusOn(today), Exclusion: p.Exclusion, MergedFrom: p.MergedFrom,
 	}
 	if s.DisplayName == "" {
 		s.DisplayName = strings.TrimSpace(p.Name.GivenName + " " + p.Name.FamilyName)
@@ -202,7 +234,7 @@ func summarize(p *engine.Person, primary *engine.PrimaryContractRule, today engi
 		s.Title = c.Title.Label()
 	}
 	s.sort = strings.ToLower(s.DisplayName)
-	s.search = normalize(strings.Join([]string{s.ID, s.DisplayName, p.Name.GivenName, p.Name.NickName, p.Name.FamilyName, p.Name.FamilyNamePartner, p.ExternalID, s.Email, s.Department, s.Title}, " "))
+	s.search = normalize(strings.Join([]string{s.ID, strings.Join(p.MergedFrom, " "), s.DisplayName, p.Name.GivenName, p.Name.NickName, p.Name.FamilyName, p.Name.FamilyNamePartner, p.ExternalID, s.Email, s.Department, s.Title}, " "))
 	return s
 }
 
@@ -237,6 +269,13 @@ func (a *App) Person(ctx context.Context, id string) (*PersonDetail, error) {
 	if err != nil {
 		return nil, err
 	}
+	g, err := a.aggregation(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if m, ok := g.MergeOf(id); ok { // a person merged into another is the merged person
+		id = m.Main
+	}
 	sum, ok := list.Find(id)
 	if !ok {
 		var matches []*PersonSummary
@@ -255,7 +294,11 @@ func (a *App) Person(ctx context.Context, id string) (*PersonDetail, error) {
 		}
 	}
 	var p *engine.Person
-	err = a.store.ReadPersons(ctx, []engine.RecordRef{sum.ref}, func(_ int, x *engine.Person) error { p = x; return nil })
+	if _, merged := g.MergeOf(sum.ID); merged {
+		p, err = a.effectivePerson(ctx, sum.ID)
+	} else {
+		err = a.store.ReadPersons(ctx, []engine.RecordRef{sum.ref}, func(_ int, x *engine.Person) error { p = aggregate.NewOverlay(g).Exclude(x); return nil })
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,439 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"provisio/engine"
+	"provisio/engine/aggregate"
+)
+
+// aggregation returns the aggregation state, read once and kept until a
+// decision changes it. Callers must not modify it.
+func (a *App) aggregation(ctx context.Context) (*engine.Aggregation, error) {
+	a.mu.Lock()
+	g := a.agg
+	a.mu.Unlock()
+	if g != nil {
+		return g, nil
+	}
+	g, err := a.store.LoadAggregation(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a.mu.Lock()
+	a.agg = g
+	a.mu.Unlock()
+	return g, nil
+}
+
+// Aggregation returns the aggregation decisions and the latest scan's
+// suggestions. Callers must not modify it.
+func (a *App) Aggregation(ctx context.Context) (*engine.Aggregation, error) {
+	return a.aggregation(ctx)
+}
+
+// saveAggregation stores a changed state with its ledger changes and
+// audit entries, and drops what was built from the old one.
+func (a *App) saveAggregation(ctx context.Context, g *engine.Aggregation, ledger []engine.LedgerChange, audit []engine.AuditEntry) error {
+	if err := a.store.SaveAggregation(ctx, g, ledger, audit); err != nil {
+		return err
+	}
+	a.mu.Lock()
+	a.agg = g
+	a.persons = nil
+	a.gen++
+	a.mu.Unlock()
+	return nil
+}
+
+// cloneAggregation copies the state deeply enough to change its lists.
+func cloneAggregation(g *engine.Aggregation) *engine.Aggregation {
+	c := *g
+	c.Merges = slices.Clone(g.Merges)
+	for i := range c.Merges {
+		c.Merges[i].Members = slices.Clone(c.Merges[i].Members)
+		c.Merges[i].Moved = slices.Clone(c.Merges[i].Moved)
+	}
+	c.Rejections = slices.Clone(g.Rejections)
+	c.Exclusions = slices.Clone(g.Exclusions)
+	c.Suggestions = slices.Clone(g.Suggestions)
+	return &c
+}
+
+// snapshotPersons reads persons of the latest snapshot by id, as the
+// source made them (without the aggregation decisions). An id the
+// snapshot does not have is left out.
+func (a *App) snapshotPersons(ctx context.Context, ids []string) (map[string]*engine.Person, error) {
+	out := map[string]*engine.Person{}
+	snap, err := a.store.FindSnapshot(ctx, 0)
+	if engine.IsCode(err, engine.NotFound) {
+		return out, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	idx, err := a.store.SnapshotIndex(ctx, snap.Number)
+	if err != nil {
+		return nil, err
+	}
+	var refs []engine.RecordRef
+	for _, id := range ids {
+		if e, ok := idx.Find(id); ok {
+			refs = append(refs, e.Ref)
+		}
+	}
+	err = a.store.ReadPersons(ctx, refs, func(_ int, p *engine.Person) error { out[p.ID] = p; return nil })
+	return out, err
+}
+
+// personLedgers reads the ledger entries of the given persons.
+func (a *App) personLedgers(ctx context.Context, ids []string) (map[string][]engine.LedgerEntry, error) {
+	out := map[string][]engine.LedgerEntry{}
+	for _, id := range ids {
+		es, err := a.store.PersonLedger(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		out[id] = es
+	}
+	return out, nil
+}
+
+func displayName(p *engine.Person) string {
+	if p.DisplayName != "" {
+		return p.DisplayName
+	}
+	return strings.TrimSpace(p.Name.GivenName + " " + p.Name.FamilyName)
+}
+
+// MergeRequest asks to merge persons.
+type MergeRequest struct {
+	// Main is the person who stays; their fields are the merged person's.
+	Main string `json:"main"`
+	// Members are merged into Main: their contracts move to Main.
+	Members []string `json:"members"`
+	// Entitlements says what happens to the members' entitlements.
+	Entitlements engine.EntitlementHandling `json:"entitlements"`
+	Note         string                     `json:"note,omitempty"`
+	// Score is the suggestion's, when the merge follows one.
+	Score float64 `json:"score,omitempty"`
+}
+
+// Merge merges persons into one: see MergeRequest. When Main is the main
+// person of a merge already, the members join it. The decision, and what
+// it does to each entitlement, is written to the audit log; it holds
+// across imports until it is undone with Unmerge.
+func (a *App) Merge(ctx context.Context, req MergeRequest) (*engine.Merge, error) {
+	a.aggMu.Lock()
+	defer a.aggMu.Unlock()
+	return a.merge(ctx, req, false)
+}
+
+func (a *App) merge(ctx context.Context, req MergeRequest, automatic bool) (*engine.Merge, error) {
+	switch req.Entitlements {
+	case engine.TransferEntitlements, engine.LeaveUnmanaged:
+	case "":
+		return nil, engine.Errorf(engine.Invalid, "say what happens to the entitlements of the persons merged into %s: %q (move them to %s) or %q (leave them where they are, no longer managed)", req.Main, engine.TransferEntitlements, req.Main, engine.LeaveUnmanaged)
+	default:
+		return nil, engine.Errorf(engine.Invalid, "entitlements: expected %q or %q, got %q", engine.TransferEntitlements, engine.LeaveUnmanaged, req.Entitlements)
+	}
+	if req.Main == "" || len(req.Members) == 0 {
+		return nil, engine.Errorf(engine.Invalid, "a merge needs a main person and at least one other person")
+	}
+	g0, err := a.aggregation(ctx)
+	if err != nil {
+		return nil, err
+	}
+	g := cloneAggregation(g0)
+	all := append([]string{req.Main}, req.Members...)
+	persons, err := a.snapshotPersons(ctx, all)
+	if err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	for i, id := range all {
+		if seen[id] {
+			return nil, engine.Errorf(engine.Invalid, "%s is named twice in the merge", id)
+		}
+		seen[id] = true
+		m, inMerge := g.MergeOf(id)
+		switch {
+		case persons[id] == nil && !(i == 0 && inMerge && m.Main == id):
+			return nil, engine.Errorf(engine.NotFound, "there is no person %q in the latest snapshot", id)
+		case i == 0 && inMerge && m.Main != id:
+			return nil, engine.Errorf(engine.Conflict, "%s is merged into %s already: merge into %s instead, or unmerge first", id, m.Main, m.Main)
+		case i > 0 && inMerge:
+			return nil, engine.Errorf(engine.Conflict, "%s is part of merge %d (into %s) already: unmerge it first", id, m.ID, m.Main)
+		}
+	}
+	ledger, err := a.personLedgers(ctx, all)
+	if err != nil {
+		return nil, err
+	}
+	moved, changes := aggregate.PlanMerge(req.Main, req.Members, req.Entitlements, ledger)
+	now := a.clock.Now()
+
+	var m *engine.Merge
+	if existing, ok := g.MergeOf(req.Main); ok {
+		m = existing
+		m.Members = append(m.Members, req.Members...)
+		m.Moved = append(m.Moved, moved...)
+	} else {
+		g.NextMerge++
+		g.Merges = append(g.Merges, engine.Merge{ID: g.NextMerge, Main: req.Main})
+		m = &g.Merges[len(g.Merges)-1]
+		m.Members = slices.Clone(req.Members)
+		m.Moved = moved
+	}
+	m.Entitlements, m.Score, m.Automatic, m.Note, m.At = req.Entitlements, req.Score, automatic, req.Note, now
+	// suggestions between the merged persons are decided; those of the
+	// members with others are no longer theirs (the next scan compares
+	// the merged person)
+	g.Suggestions = slices.DeleteFunc(g.Suggestions, func(s engine.Suggestion) bool {
+		return slices.Contains(req.Members, s.A) || slices.Contains(req.Members, s.B) || seen[s.A] && seen[s.B]
+	})
+
+	name := func(id string) string {
+		if p := persons[id]; p != nil {
+			return displayName(p)
+		}
+		return id
+	}
+	how := "transferred to the main person where they have nothing in the target, else left unmanaged"
+	if req.Entitlements == engine.LeaveUnmanaged {
+		how = "left with the merged persons, unmanaged"
+	}
+	by := "by the administrator"
+	if automatic {
+		by = fmt.Sprintf("automatically (score %.2f)", req.Score)
+	}
+	changesOf := []engine.AttributeChange{
+		{Attribute: "merged", New: strings.Join(req.Members, ", ")},
+		{Attribute: "entitlements", New: how},
+	}
+	if req.Note != "" {
+		changesOf = append(changesOf, engine.AttributeChange{Attribute: "note", New: req.Note})
+	}
+	audit := []engine.AuditEntry{{At: now, Person: req.Main, PersonName: name(req.Main), Op: engine.OpMerge,
+		Outcome: engine.OutcomeDone, Changes: changesOf, Error: "merged " + by}}
+	for _, mv := range moved {
+		e := engine.AuditEntry{At: now, Person: mv.From, PersonName: name(mv.From), Target: mv.Key.Target, Key: mv.Key, Op: engine.OpMerge, Outcome: engine.OutcomeDone}
+		if mv.Transferred {
+			e.Changes = []engine.AttributeChange{{Attribute: "person", Old: mv.From, New: req.Main}}
+		} else {
+			e.Changes = []engine.AttributeChange{{Attribute: "managed", Old: strconv.FormatBool(!mv.WasUnmanaged), New: "false"}}
+		}
+		audit = append(audit, e)
+	}
+	if err := a.saveAggregation(ctx, g, changes, audit); err != nil {
+		return nil, err
+	}
+	out := *m
+	return &out, nil
+}
+
+// Unmerge undoes a merge, found by its number or by one of its persons:
+// the members are persons of their own again, with their contracts, and
+// the entitlements the merge transferred or left unmanaged are theirs
+// again as before.
+func (a *App) Unmerge(ctx context.Context, which string) (*engine.Merge, error) {
+	a.aggMu.Lock()
+	defer a.aggMu.Unlock()
+	g0, err := a.aggregation(ctx)
+	if err != nil {
+		return nil, err
+	}
+	g := cloneAggregation(g0)
+	i := slices.IndexFunc(g.Merges, func(m engine.Merge) bool {
+		return strconv.FormatUint(m.ID, 10) == which || m.Main == which || slices.Contains(m.Members, which)
+	})
+	if i < 0 {
+		return nil, engine.Errorf(engine.NotFound, "%q is no merge number and no person of a merge", which)
+	}
+	m := g.Merges[i]
+	all := append([]string{m.Main}, m.Members...)
+	ledger, err := a.personLedgers(ctx, all)
+	if err != nil {
+		return nil, err
+	}
+	changes := aggregate.PlanUnmerge(&m, ledger)
+	g.Merges = slices.Delete(g.Merges, i, i+1)
+	persons, err := a.snapshotPersons(ctx, all)
+	if err != nil {
+		return nil, err
+	}
+	name := func(id string) string {
+		if p := persons[id]; p != nil {
+			return displayName(p)
+		}
+		return id
+	}
+	now := a.clock.Now()
+	audit := []engine.AuditEntry{{At: now, Person: m.Main, PersonName: name(m.Main), Op: engine.OpUnmerge, Outcome: engine.OutcomeDone,
+		Changes: []engine.AttributeChange{{Attribute: "merged", Old: strings.Join(m.Members, ", ")}}, Error: fmt.Sprintf("merge %d undone by the administrator", m.ID)}}
+	for _, c := range changes {
+		if c.Delete {
+			continue
+		}
+		e := engine.AuditEntry{At: now, Person: c.Entry.Person, PersonName: name(c.Entry.Person), Target: c.Entry.Key.Target, Key: c.Entry.Key, Op: engine.OpUnmerge, Outcome: engine.OutcomeDone}
+		if c.Entry.Person != m.Main && slices.ContainsFunc(m.Moved, func(mv engine.MovedEntitlement) bool { return mv.Transferred && mv.Key == c.Entry.Key && mv.From == c.Entry.Person }) {
+			e.Changes = []engine.AttributeChange{{Attribute: "person", Old: m.Main, New: c.Entry.Person}}
+		} else {
+			e.Changes = []engine.AttributeChange{{Attribute: "managed", Old: strconv.FormatBool(c.Entry.Unmanaged), New: strconv.FormatBool(!c.Entry.Unmanaged)}}
+		}
+		audit = append(audit, e)
+	}
+	if err := a.saveAggregation(ctx, g, changes, audit); err != nil {
+		return nil, err
+	}
+	return &m, nil
+}
+
+// RejectSuggestion remembers that two persons are not the same human: the
+// pair is not suggested again, and whoever the suggestion held is
+// released.
+func (a *App) RejectSuggestion(ctx context.Context, x, y, note string) error {
+	a.aggMu.Lock()
+	defer a.aggMu.Unlock()
+	if x == y {
+		return engine.Errorf(engine.Invalid, "a person cannot be rejected as a duplicate of themselves")
+	}
+	g0, err := a.aggregation(ctx)
+	if err != nil {
+		return err
+	}
+	if g0.Rejected(x, y) {
+		return engine.Errorf(engine.Conflict, "%s and %s are rejected as duplicates already", x, y)
+	}
+	persons, err := a.snapshotPersons(ctx, []string{x, y})
+	if err != nil {
+		return err
+	}
+	for _, id := range []string{x, y} {
+		if persons[id] == nil {
+			if _, ok := g0.MergeOf(id); !ok {
+				return engine.Errorf(engine.NotFound, "there is no person %q in the latest snapshot", id)
+			}
+		}
+	}
+	g := cloneAggregation(g0)
+	lo, hi := engine.PairKey(x, y)
+	now := a.clock.Now()
+	g.Rejections = append(g.Rejections, engine.Rejection{A: lo, B: hi, Note: note, At: now})
+	g.Suggestions = slices.DeleteFunc(g.Suggestions, func(s engine.Suggestion) bool { return s.A == lo && s.B == hi })
+	name := func(id string) string {
+		if p := persons[id]; p != nil {
+			return displayName(p)
+		}
+		return id
+	}
+	e := engine.AuditEntry{At: now, Person: lo, PersonName: name(lo), Op: engine.OpReject, Outcome: engine.OutcomeDone,
+		Changes: []engine.AttributeChange{{Attribute: "not the same human as", New: hi + " (" + name(hi) + ")"}}, Error: "rejected by the administrator"}
+	if note != "" {
+		e.Changes = append(e.Changes, engine.AttributeChange{Attribute: "note", New: note})
+	}
+	return a.saveAggregation(ctx, g, nil, []engine.AuditEntry{e})
+}
+
+// Exclude excludes a person by hand: Provisio keeps them and what they
+// have, but grants and revokes nothing until they are included again.
+// A reason is required; excluding an excluded person changes the reason.
+func (a *App) Exclude(ctx context.Context, person, reason string) error {
+	reason = strings.TrimSpace(reason)
+	if reason == "" {
+		return engine.Errorf(engine.Invalid, "give a reason for excluding %s: it is shown on the person and kept in the audit log", person)
+	}
+	a.aggMu.Lock()
+	defer a.aggMu.Unlock()
+	g0, err := a.aggregation(ctx)
+	if err != nil {
+		return err
+	}
+	p, err := a.effectivePerson(ctx, person)
+	if err != nil {
+		return err
+	}
+	g := cloneAggregation(g0)
+	now := a.clock.Now()
+	old := ""
+	if x, ok := g.Exclusion(p.ID); ok {
+		old = x.Reason
+		x.Reason, x.At = reason, now
+	} else {
+		g.Exclusions = append(g.Exclusions, engine.Exclusion{Person: p.ID, Reason: reason, At: now})
+	}
+	e := engine.AuditEntry{At: now, Person: p.ID, PersonName: displayName(p), Op: engine.OpExclude, Outcome: engine.OutcomeDone,
+		Changes: []engine.AttributeChange{{Attribute: "reason", Old: old, New: reason}}, Error: "excluded by the administrator"}
+	return a.saveAggregation(ctx, g, nil, []engine.AuditEntry{e})
+}
+
+// Include ends a person's exclusion by hand; the next evaluation catches
+// up on what changed meanwhile. A person excluded by the source mapping or
+// held by an aggregation suggestion cannot be included here: the error
+// says what to do instead.
+func (a *App) Include(ctx context.Context, person string) error {
+	a.aggMu.Lock()
+	defer a.aggMu.Unlock()
+	g0, err := a.aggregation(ctx)
+	if err != nil {
+		return err
+	}
+	p, err := a.effectivePerson(ctx, person)
+	if err != nil {
+		return err
+	}
+	x, ok := g0.Exclusion(p.ID)
+	if !ok {
+		switch {
+		case p.Excluded && p.Exclusion == "":
+			return engine.Errorf(engine.Conflict, "%s is excluded by the mapping of source system %q (the field Excluded): change the data or the mapping", p.ID, p.Source)
+		case p.Excluded:
+			return engine.Errorf(engine.Conflict, "%s is %s: merge or reject the suggestion on the Aggregation screen", p.ID, p.Exclusion)
+		default:
+			return engine.Errorf(engine.Conflict, "%s is not excluded", p.ID)
+		}
+	}
+	g := cloneAggregation(g0)
+	g.Exclusions = slices.DeleteFunc(g.Exclusions, func(e engine.Exclusion) bool { return e.Person == p.ID })
+	e := engine.AuditEntry{At: a.clock.Now(), Person: p.ID, PersonName: displayName(p), Op: engine.OpInclude, Outcome: engine.OutcomeDone,
+		Changes: []engine.AttributeChange{{Attribute: "reason", Old: x.Reason}}, Error: "included by the administrator"}
+	return a.saveAggregation(ctx, g, nil, []engine.AuditEntry{e})
+}
+
+// effectivePerson returns a person of the latest snapshot with the
+// aggregation decisions applied: a person merged into another is the
+// merged person.
+func (a *App) effectivePerson(ctx context.Context, id string) (*engine.Person, error) {
+	g, err := a.aggregation(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ids := []string{id}
+	main := id
+	if m, ok := g.MergeOf(id); ok {
+		main = m.Main
+		ids = append([]string{m.Main}, m.Members...)
+	}
+	persons, err := a.snapshotPersons(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	if persons[id] == nil && main == id && len(ids) == 1 {
+		return nil, engine.Errorf(engine.NotFound, "there is no person %q in the latest snapshot", id)
+	}
+	list := make([]*engine.Person, 0, len(persons))
+	for _, p := range persons {
+		list = append(list, p)
+	}
+	slices.SortFunc(list, func(x, y *engine.Person) int { return strings.Compare(x.ID, y.ID) })
+	for _, p := range aggregate.Apply(list, g) {
+		if p.ID == main {
+			return p, nil
+		}
+	}
+	return nil, engine.Errorf(engine.NotFound, "there is no person %q in the latest snapshot", id)
+}

@@ -1,0 +1,288 @@
+package app_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"provisio/app"
+	"provisio/app/demo"
+	"provisio/engine"
+)
+
+// enforcedDemo is the demo workspace with its first plan enforced: every
+// person with entitlements has them in the ledger.
+func enforcedDemo(t *testing.T) *app.App {
+	t.Helper()
+	a := demoApp(t)
+	ctx := context.Background()
+	_, err := a.Evaluate(ctx, app.EvaluateOptions{}, nil)
+	require.NoError(t, err)
+	run, err := a.Enforce(ctx, app.EnforceOptions{}, nil)
+	require.NoError(t, err)
+	require.Equal(t, engine.RunDone, run.Status)
+	return a
+}
+
+// planOf evaluates and returns the plan's actions.
+func planOf(t *testing.T, a *app.App) []engine.Action {
+	t.Helper()
+	ctx := context.Background()
+	info, err := a.Evaluate(ctx, app.EvaluateOptions{}, nil)
+	require.NoError(t, err)
+	e, err := a.Evaluation(ctx, info.ID)
+	require.NoError(t, err)
+	return e.Actions
+}
+
+// withAccounts returns persons who hold entitlements in target, and
+// those who hold none anywhere.
+func withAccounts(t *testing.T, a *app.App, target string) (holders, none []string) {
+	t.Helper()
+	ctx := context.Background()
+	list, err := a.Persons(ctx)
+	require.NoError(t, err)
+	for _, p := range list.Persons {
+		accts, err := a.PersonAccounts(ctx, p.ID)
+		require.NoError(t, err)
+		has := false
+		for _, pa := range accts {
+			if pa.Account != nil && pa.Target == target {
+				has = true
+			}
+		}
+		if has {
+			holders = append(holders, p.ID)
+		} else if len(accts) == 0 {
+			none = append(none, p.ID)
+		}
+	}
+	return holders, none
+}
+
+func TestMergeMovesContractsAndEntitlementsAndUnmergePutsThemBack(t *testing.T) {
+	a := enforcedDemo(t)
+	ctx := context.Background()
+	holders, _ := withAccounts(t, a, "ad")
+	require.GreaterOrEqual(t, len(holders), 2)
+	main, member := holders[0], holders[1]
+	before, err := a.Person(ctx, main)
+	require.NoError(t, err)
+	memberBefore, err := a.Person(ctx, member)
+	require.NoError(t, err)
+
+	m, err := a.Merge(ctx, app.MergeRequest{Main: main, Members: []string{member}, Entitlements: engine.TransferEntitlements, Note: "same human"})
+	require.NoError(t, err)
+	assert.Equal(t, uint64(1), m.ID)
+	require.NotEmpty(t, m.Moved)
+	for _, mv := range m.Moved {
+		if mv.Key.Target == "ad" {
+			assert.False(t, mv.Transferred, "the main person has an AD account: the member's stays theirs, unmanaged")
+		}
+	}
+
+	// the merged person has both persons' contracts; the member is gone
+	after, err := a.Person(ctx, main)
+	require.NoError(t, err)
+	assert.Len(t, after.Contracts, len(before.Contracts)+len(memberBefore.Contracts))
+	assert.Equal(t, []string{member}, after.Person.MergedFrom)
+	viaMember, err := a.Person(ctx, member)
+	require.NoError(t, err)
+	assert.Equal(t, main, viaMember.Person.ID, "looking up the member finds the merged person")
+	list, err := a.Persons(ctx)
+	require.NoError(t, err)
+	_, listed := list.Find(member)
+	assert.False(t, listed, "the member is no person of their own")
+	sum, _ := list.Find(main)
+	require.NotNil(t, sum)
+	assert.Equal(t, []string{member}, sum.MergedFrom)
+
+	// nothing of the member's is revoked: it was transferred or left unmanaged
+	for _, x := range planOf(t, a) {
+		assert.NotEqual(t, member, x.Person, "after the merge the plan has %s %s for the member", x.Op, x.Key)
+	}
+	accts, err := a.PersonAccounts(ctx, member)
+	require.NoError(t, err)
+	for _, pa := range accts {
+		if pa.Account != nil {
+			assert.True(t, pa.Account.Unmanaged, "%s's account in %s is left unmanaged", member, pa.Target)
+		}
+	}
+
+	// the decision is in the audit log
+	entries, err := a.Audit(ctx, engine.AuditFilter{Op: engine.OpMerge})
+	require.NoError(t, err)
+	require.NotEmpty(t, entries)
+	n, err := a.VerifyAudit(ctx)
+	require.NoError(t, err)
+	assert.Positive(t, n)
+
+	// the decision holds across a re-import
+	_, err = a.RunImport(ctx, nil, nil)
+	require.NoError(t, err)
+	again, err := a.Person(ctx, main)
+	require.NoError(t, err)
+	assert.Len(t, again.Contracts, len(after.Contracts))
+
+	// unmerge: both persons as before, and the plan is empty again
+	_, err = a.Unmerge(ctx, member)
+	require.NoError(t, err)
+	restored, err := a.Person(ctx, member)
+	require.NoError(t, err)
+	assert.Equal(t, member, restored.Person.ID)
+	assert.Len(t, restored.Contracts, len(memberBefore.Contracts))
+	for _, x := range planOf(t, a) {
+		t.Errorf("after the unmerge the plan has %s %s %s", x.Op, x.Person, x.Key)
+	}
+	_, err = a.Unmerge(ctx, member)
+	assert.True(t, engine.IsCode(err, engine.NotFound), "%v", err)
+}
+
+func TestMergeTransfersEntitlementsTheMainPersonLacks(t *testing.T) {
+	a := enforcedDemo(t)
+	ctx := context.Background()
+	holders, none := withAccounts(t, a, "ad")
+	require.NotEmpty(t, none, "the demo has persons with nothing granted")
+	main, member := none[0], holders[0]
+
+	_, err := a.Merge(ctx, app.MergeRequest{Main: main, Members: []string{member}, Entitlements: engine.TransferEntitlements})
+	require.NoError(t, err)
+	accts, err := a.PersonAccounts(ctx, main)
+	require.NoError(t, err)
+	var targets []string
+	for _, pa := range accts {
+		if pa.Account != nil {
+			targets = append(targets, pa.Target)
+			assert.False(t, pa.Account.Unmanaged)
+		}
+	}
+	assert.Contains(t, targets, "ad", "the member's AD account is the main person's now")
+	moved, err := a.PersonAccounts(ctx, member)
+	require.NoError(t, err)
+	assert.Empty(t, moved, "nothing is left with the member")
+	for _, x := range planOf(t, a) {
+		if x.Person == main && x.Key.Target == "ad" && x.Key.Kind == engine.KindAccount {
+			assert.NotEqual(t, engine.OpCreate, x.Op, "the transferred account is not made again")
+		}
+	}
+}
+
+func TestMergeRefusesWhatCannotBeMerged(t *testing.T) {
+	a := demoApp(t)
+	ctx := context.Background()
+	list, err := a.Persons(ctx)
+	require.NoError(t, err)
+	p := list.Persons
+	x, y, z := p[0].ID, p[1].ID, p[2].ID
+
+	_, err = a.Merge(ctx, app.MergeRequest{Main: x, Members: []string{y}})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "entitlements")
+	_, err = a.Merge(ctx, app.MergeRequest{Main: x, Members: []string{"hr:nobody"}, Entitlements: engine.LeaveUnmanaged})
+	assert.True(t, engine.IsCode(err, engine.NotFound), "%v", err)
+	_, err = a.Merge(ctx, app.MergeRequest{Main: x, Members: []string{x}, Entitlements: engine.LeaveUnmanaged})
+	assert.True(t, engine.IsCode(err, engine.Invalid), "%v", err)
+
+	_, err = a.Merge(ctx, app.MergeRequest{Main: x, Members: []string{y}, Entitlements: engine.LeaveUnmanaged})
+	require.NoError(t, err)
+	_, err = a.Merge(ctx, app.MergeRequest{Main: z, Members: []string{y}, Entitlements: engine.LeaveUnmanaged})
+	assert.True(t, engine.IsCode(err, engine.Conflict), "a member of one merge cannot join another: %v", err)
+	_, err = a.Merge(ctx, app.MergeRequest{Main: y, Members: []string{z}, Entitlements: engine.LeaveUnmanaged})
+	assert.True(t, engine.IsCode(err, engine.Conflict), "a member cannot be a main person: %v", err)
+	m, err := a.Merge(ctx, app.MergeRequest{Main: x, Members: []string{z}, Entitlements: engine.LeaveUnmanaged})
+	require.NoError(t, err, "more persons join the main person's merge")
+	assert.Equal(t, []string{y, z}, m.Members)
+	g, err := a.Aggregation(ctx)
+	require.NoError(t, err)
+	assert.Len(t, g.Merges, 1)
+}
+
+func TestExcludedPersonKeepsWhatTheyHaveAndCatchesUpWhenIncluded(t *testing.T) {
+	a := demoApp(t)
+	ctx := context.Background()
+	first := planOf(t, a)
+	require.NotEmpty(t, first)
+	who := first[0].Person
+	var theirs int
+	for _, x := range first {
+		if x.Person == who {
+			theirs++
+		}
+	}
+
+	err := a.Exclude(ctx, who, "  ")
+	require.Error(t, err, "a reason is required")
+	require.NoError(t, a.Exclude(ctx, who, "on long leave, decided by HR"))
+	d, err := a.Person(ctx, who)
+	require.NoError(t, err)
+	assert.Equal(t, engine.StatusExcluded, d.Status)
+	assert.Contains(t, d.Person.Exclusion, "on long leave")
+	for _, x := range planOf(t, a) {
+		assert.NotEqual(t, who, x.Person, "nothing is granted to an excluded person")
+	}
+
+	require.NoError(t, a.Include(ctx, who))
+	var caught int
+	for _, x := range planOf(t, a) {
+		if x.Person == who {
+			caught++
+		}
+	}
+	assert.Equal(t, theirs, caught, "once included, what was held back is caught up")
+	err = a.Include(ctx, who)
+	assert.True(t, engine.IsCode(err, engine.Conflict), "%v", err)
+
+	entries, err := a.Audit(ctx, engine.AuditFilter{Person: who})
+	require.NoError(t, err)
+	var ops []engine.ActionOp
+	for _, e := range entries {
+		ops = append(ops, e.Op)
+	}
+	assert.Equal(t, []engine.ActionOp{engine.OpInclude, engine.OpExclude}, ops, "both decisions are audited, newest first")
+}
+
+func TestExcludedPersonWhoLeavesTheSourceIsALeaver(t *testing.T) {
+	a := enforcedDemo(t)
+	ctx := context.Background()
+	holders, _ := withAccounts(t, a, "ad")
+	who := holders[0]
+	require.NoError(t, a.Exclude(ctx, who, "under investigation"))
+	assert.Empty(t, planOf(t, a), "an excluded person keeps what they have")
+
+	// remove them from the source
+	removeFromDemoExport(t, a, who)
+	_, err := a.RunImport(ctx, nil, nil)
+	require.NoError(t, err)
+	var revokes int
+	for _, x := range planOf(t, a) {
+		require.Equal(t, who, x.Person)
+		assert.False(t, x.Grant)
+		revokes++
+	}
+	assert.Positive(t, revokes, "what they had is revoked")
+}
+
+// removeFromDemoExport takes a person's rows out of the demo's export.
+func removeFromDemoExport(t *testing.T, a *app.App, person string) {
+	t.Helper()
+	id := strings.TrimPrefix(person, "hr:")
+	for file, col := range map[string]int{demo.PersonsFile: 0, demo.ContractsFile: 1} {
+		path := filepath.Join(a.Dir(), app.DemoDataDir, file)
+		raw, err := os.ReadFile(path)
+		require.NoError(t, err)
+		var kept []string
+		for _, line := range strings.SplitAfter(string(raw), "\n") {
+			if f := strings.Split(line, ";"); len(f) > col && f[col] == id {
+				continue
+			}
+			kept = append(kept, line)
+		}
+		require.Less(t, len(kept), len(strings.SplitAfter(string(raw), "\n")), "%s has %s", file, id)
+		require.NoError(t, os.WriteFile(path, []byte(strings.Join(kept, "")), 0o600))
+	}
+}
