@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"provisio/engine"
 	"provisio/engine/aggregate"
@@ -436,4 +437,163 @@ func (a *App) effectivePerson(ctx context.Context, id string) (*engine.Person, e
 		}
 	}
 	return nil, engine.Errorf(engine.NotFound, "there is no person %q in the latest snapshot", id)
+}
+
+// NamedSuggestion is a suggestion with the persons' names.
+type NamedSuggestion struct {
+	engine.Suggestion
+	AName string `json:"aName"`
+	BName string `json:"bName"`
+}
+
+// NamedMerge is a merge with the persons' names, by id.
+type NamedMerge struct {
+	engine.Merge
+	Names map[string]string `json:"names"`
+}
+
+// AggregationOverview is what the aggregation screen and command list.
+type AggregationOverview struct {
+	Suggestions []NamedSuggestion  `json:"suggestions"`
+	Merges      []NamedMerge       `json:"merges"`
+	Rejections  []engine.Rejection `json:"rejections"`
+	Exclusions  []engine.Exclusion `json:"exclusions"`
+	// Held counts the persons excluded while suggestions wait.
+	Held        int       `json:"held"`
+	ScannedAt   time.Time `json:"scannedAt,omitzero"`
+	Snapshot    uint64    `json:"snapshot,omitempty"`
+	Scanned     int       `json:"scanned"`
+	Comparisons int64     `json:"comparisons"`
+	// Settings are the aggregation settings in force.
+	Settings engine.AggregationSettings `json:"settings"`
+}
+
+// AggregationOverview returns the suggestions and decisions with names.
+func (a *App) AggregationOverview(ctx context.Context) (*AggregationOverview, error) {
+	g, err := a.aggregation(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := a.Config(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for _, s := range g.Suggestions {
+		ids = append(ids, s.A, s.B)
+	}
+	for _, m := range g.Merges {
+		ids = append(ids, m.Main)
+		ids = append(ids, m.Members...)
+	}
+	for _, x := range g.Exclusions {
+		ids = append(ids, x.Person)
+	}
+	persons, err := a.snapshotPersons(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	name := func(id string) string {
+		if p := persons[id]; p != nil {
+			return displayName(p)
+		}
+		return id + " (not in the latest snapshot)"
+	}
+	o := &AggregationOverview{Rejections: g.Rejections, Exclusions: g.Exclusions, ScannedAt: g.ScannedAt, Snapshot: g.Snapshot,
+		Scanned: g.Scanned, Comparisons: g.Comparisons, Settings: cfg.AggregationSettings()}
+	held := map[string]bool{}
+	for _, s := range g.Suggestions {
+		o.Suggestions = append(o.Suggestions, NamedSuggestion{Suggestion: s, AName: name(s.A), BName: name(s.B)})
+		for _, h := range s.Held {
+			held[h] = true
+		}
+	}
+	o.Held = len(held)
+	for _, m := range g.Merges {
+		nm := NamedMerge{Merge: m, Names: map[string]string{m.Main: name(m.Main)}}
+		for _, id := range m.Members {
+			nm.Names[id] = name(id)
+		}
+		o.Merges = append(o.Merges, nm)
+	}
+	return o, nil
+}
+
+// FieldPair is one field of two persons side by side.
+type FieldPair struct {
+	Path  string `json:"path"`
+	Label string `json:"label"`
+	A     string `json:"a"`
+	B     string `json:"b"`
+	Same  bool   `json:"same"`
+}
+
+// Comparison is two persons side by side, field by field, as their
+// source systems have them.
+type Comparison struct {
+	A, B *engine.Person
+	// Fields are the person fields either has, in the registry's order.
+	Fields []FieldPair `json:"fields"`
+	// Contracts are each person's contracts, one line each.
+	AContracts []string `json:"aContracts"`
+	BContracts []string `json:"bContracts"`
+	// Score is the suggestion's, when there is one.
+	Score float64 `json:"score,omitempty"`
+	// AEntitlements and BEntitlements count what each has in the ledger.
+	AEntitlements int `json:"aEntitlements"`
+	BEntitlements int `json:"bEntitlements"`
+}
+
+// Compare returns two persons side by side.
+func (a *App) Compare(ctx context.Context, x, y string) (*Comparison, error) {
+	persons, err := a.snapshotPersons(ctx, []string{x, y})
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range []string{x, y} {
+		if persons[id] == nil {
+			return nil, engine.Errorf(engine.NotFound, "there is no person %q in the latest snapshot", id)
+		}
+	}
+	cfg, err := a.Config(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c := &Comparison{A: persons[x], B: persons[y]}
+	for _, f := range engine.NewFields(cfg.Schema).Person {
+		va, vb := f.Get(c.A).String(), f.Get(c.B).String()
+		if va == "" && vb == "" || f.Path == "Id" {
+			continue
+		}
+		c.Fields = append(c.Fields, FieldPair{Path: f.Path, Label: f.Label, A: va, B: vb, Same: va == vb})
+	}
+	line := func(k engine.Contract) string {
+		end := k.EndDate.String()
+		if end == "" {
+			end = "open-ended"
+		}
+		return fmt.Sprintf("%s: %s – %s, %s, %s", k.ExternalID, k.StartDate, end, k.Department.Label(), k.Title.Label())
+	}
+	for _, k := range c.A.Contracts {
+		c.AContracts = append(c.AContracts, line(k))
+	}
+	for _, k := range c.B.Contracts {
+		c.BContracts = append(c.BContracts, line(k))
+	}
+	ledger, err := a.personLedgers(ctx, []string{x, y})
+	if err != nil {
+		return nil, err
+	}
+	c.AEntitlements, c.BEntitlements = len(ledger[x]), len(ledger[y])
+	g, err := a.aggregation(ctx)
+	if err != nil {
+		return nil, err
+	}
+	lo, hi := engine.PairKey(x, y)
+	for _, s := range g.Suggestions {
+		if s.A == lo && s.B == hi {
+			c.Score = s.Score
+		}
+	}
+	return c, nil
 }

@@ -518,13 +518,49 @@ func (r *runner) personsCmd() *cobra.Command {
 			})
 		},
 	}
-	cmd.AddCommand(show)
+	var reason string
+	exclude := &cobra.Command{
+		Use:   "exclude ID --reason TEXT",
+		Short: "Exclude a person: they keep what they have, nothing is granted or revoked until they are included",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return r.withApp(func(a *app.App) error {
+				if err := a.Exclude(cmd.Context(), args[0], reason); err != nil {
+					return err
+				}
+				r.info("%s is excluded: %s", args[0], strings.TrimSpace(reason))
+				return nil
+			})
+		},
+	}
+	exclude.Flags().StringVar(&reason, "reason", "", "why (required; shown on the person and kept in the audit log)")
+	include := &cobra.Command{
+		Use:   "include ID",
+		Short: "Include a person excluded by hand; the next evaluation catches up on what changed",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return r.withApp(func(a *app.App) error {
+				if err := a.Include(cmd.Context(), args[0]); err != nil {
+					return err
+				}
+				r.info("%s is included again; evaluate to see what they get", args[0])
+				return nil
+			})
+		},
+	}
+	cmd.AddCommand(show, exclude, include)
 	return cmd
 }
 
 func writePerson(w io.Writer, d *app.PersonDetail) {
 	p := d.Person
 	fmt.Fprintf(w, "%s\t(%s, %s)\n", p.DisplayName, p.ID, d.Status)
+	if p.Exclusion != "" {
+		fmt.Fprintf(w, "  excluded\t%s\n", p.Exclusion)
+	}
+	if len(p.MergedFrom) > 0 {
+		fmt.Fprintf(w, "  merged from\t%s\n", strings.Join(p.MergedFrom, ", "))
+	}
 	for _, f := range d.Fields {
 		fmt.Fprintf(w, "  %s\t%s\n", f.Path, f.Value)
 	}
@@ -543,6 +579,9 @@ func writePerson(w io.Writer, d *app.PersonDetail) {
 		mark := ""
 		if c.Primary {
 			mark = "primary"
+		}
+		if c.From != "" {
+			mark = strings.TrimSpace(mark + " from " + c.From)
 		}
 		fmt.Fprintf(w, "  %s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", mark, c.ExternalID, c.State, orDash(c.StartDate.String()), orDash(c.EndDate.String()), c.Department.Label(), c.Title.Label(), orDash(c.Details.Fte.String()))
 	}
