@@ -281,7 +281,9 @@ func (a *App) Unmerge(ctx context.Context, which string) (*engine.Merge, error) 
 			continue
 		}
 		e := engine.AuditEntry{At: now, Person: c.Entry.Person, PersonName: name(c.Entry.Person), Target: c.Entry.Key.Target, Key: c.Entry.Key, Op: engine.OpUnmerge, Outcome: engine.OutcomeDone}
-		if c.Entry.Person != m.Main && slices.ContainsFunc(m.Moved, func(mv engine.MovedEntitlement) bool { return mv.Transferred && mv.Key == c.Entry.Key && mv.From == c.Entry.Person }) {
+		if c.Entry.Person != m.Main && slices.ContainsFunc(m.Moved, func(mv engine.MovedEntitlement) bool {
+			return mv.Transferred && mv.Key == c.Entry.Key && mv.From == c.Entry.Person
+		}) {
 			e.Changes = []engine.AttributeChange{{Attribute: "person", Old: m.Main, New: c.Entry.Person}}
 		} else {
 			e.Changes = []engine.AttributeChange{{Attribute: "managed", Old: strconv.FormatBool(c.Entry.Unmanaged), New: strconv.FormatBool(!c.Entry.Unmanaged)}}
