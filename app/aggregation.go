@@ -599,3 +599,19 @@ func (a *App) Compare(ctx context.Context, x, y string) (*Comparison, error) {
 	}
 	return c, nil
 }
+
+// SaveAggregationSettings checks and saves the aggregation settings; the
+// next scan uses them.
+func (a *App) SaveAggregationSettings(ctx context.Context, s engine.AggregationSettings) error {
+	if err := aggregate.CheckSettings(s); err != nil {
+		return engine.Errorf(engine.Invalid, "aggregation settings: %v", err)
+	}
+	a.config.Lock()
+	defer a.config.Unlock()
+	cfg, err := a.Config(ctx)
+	if err != nil {
+		return err
+	}
+	cfg.Aggregation = &s
+	return a.store.SaveConfig(ctx, cfg)
+}

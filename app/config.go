@@ -14,6 +14,7 @@ import (
 
 	"provisio/connectors"
 	"provisio/engine"
+	"provisio/engine/aggregate"
 	"provisio/engine/mapping"
 )
 
@@ -47,6 +48,9 @@ func (a *App) CheckSourceSystem(cfg *engine.Config, src *engine.SourceSystem) er
 	}
 	if _, err := mapping.Compile(src, engine.NewFields(cfg.Schema), mapping.Options{}); err != nil {
 		return err
+	}
+	if err := aggregate.Check(cfg, src); err != nil {
+		return engine.Errorf(engine.Invalid, "source system %q: the aggregation value: %v", src.Name, err)
 	}
 	return nil
 }
@@ -214,6 +218,11 @@ func (a *App) checkConfig(cfg *engine.Config) error {
 	for i := range cfg.SourceSystems {
 		if err := a.CheckSourceSystem(cfg, &cfg.SourceSystems[i]); err != nil {
 			return err
+		}
+	}
+	if cfg.Aggregation != nil {
+		if err := aggregate.CheckSettings(*cfg.Aggregation); err != nil {
+			return engine.Errorf(engine.Invalid, "aggregation settings: %v", err)
 		}
 	}
 	// targets as the editor checks them: settings, lifecycle, thresholds,

@@ -57,6 +57,7 @@ func (a *App) RunImport(ctx context.Context, keys []string, progress func(import
 	}
 	var outcomes []ImportOutcome
 	var firstErr, blocked error
+	made := false
 	for _, src := range sources {
 		conn, err := a.connector(src)
 		var run *engine.ImportRun
@@ -68,6 +69,7 @@ func (a *App) RunImport(ctx context.Context, keys []string, progress func(import
 		}
 		if snap != nil {
 			a.invalidate()
+			made = true
 		}
 		outcomes = append(outcomes, ImportOutcome{Run: run, Snapshot: snap, Err: err})
 		switch {
@@ -81,6 +83,12 @@ func (a *App) RunImport(ctx context.Context, keys []string, progress func(import
 		}
 		if engine.IsCode(err, engine.Canceled) {
 			break
+		}
+	}
+	if made && ctx.Err() == nil {
+		// a new snapshot: look for duplicates among its persons
+		if err := a.scanAfterImport(ctx, progress); err != nil && firstErr == nil {
+			firstErr = err
 		}
 	}
 	if firstErr != nil {
@@ -141,6 +149,7 @@ func (a *App) ApproveImport(ctx context.Context, id uint64, note string) (*engin
 	run, snap, err := a.importer.Approve(ctx, id, note)
 	if err == nil {
 		a.invalidate()
+		err = a.scanAfterImport(ctx, nil)
 	}
 	return run, snap, err
 }

@@ -124,6 +124,11 @@ type Aggregation struct {
 	// scored in the latest scan.
 	Scanned     int   `json:"scanned,omitempty"`
 	Comparisons int64 `json:"comparisons,omitempty"`
+	// ValueErrorCount counts the persons whose aggregation value could
+	// not be made in the latest scan, and ValueErrors describes the first
+	// of them (person, source system and error).
+	ValueErrorCount int      `json:"valueErrorCount,omitempty"`
+	ValueErrors     []string `json:"valueErrors,omitempty"`
 	// NextMerge numbers merges.
 	NextMerge uint64 `json:"nextMerge,omitempty"`
 }

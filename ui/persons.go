@@ -35,6 +35,9 @@ type personsScreen struct {
 	debounce time.Duration
 	selected string
 	shown    *app.PersonDetail
+	// the open Exclude dialog and its reason, for tests
+	excludeDialog *formDialog
+	excludeReason *widget.Entry
 }
 
 const allStatuses = "All statuses"
@@ -248,8 +251,13 @@ func (s *personsScreen) showDetail(d *app.PersonDetail) {
 		c := contracts[row]
 		switch col {
 		case 0:
-			if c.Primary {
+			switch {
+			case c.Primary && c.From != "":
+				return "primary, from " + c.From
+			case c.Primary:
 				return "primary"
+			case c.From != "":
+				return "from " + c.From
 			}
 			return ""
 		case 1:
@@ -282,7 +290,7 @@ func (s *personsScreen) showDetail(d *app.PersonDetail) {
 		}
 	})
 
-	items := []fyne.CanvasObject{title, status,
+	items := []fyne.CanvasObject{title, status, s.inclusion(d),
 		widget.NewCard("", "Person", form),
 		widget.NewCard("", "Organisation (primary contract)", org),
 		widget.NewCard("", fmt.Sprintf("Contracts (%d)", len(contracts)), withMinSize(table, 400, float32(len(contracts)+1)*38+8)),
@@ -303,6 +311,87 @@ func (s *personsScreen) showDetail(d *app.PersonDetail) {
 	}
 	s.detail.Objects = items
 	s.detail.Refresh()
+}
+
+// inclusion says whether the person is excluded and why, with Exclude or
+// Include, and which persons were merged into them.
+func (s *personsScreen) inclusion(d *app.PersonDetail) fyne.CanvasObject {
+	p := d.Person
+	box := container.NewVBox()
+	if len(p.MergedFrom) > 0 {
+		merged := widget.NewLabel("Merged from " + strings.Join(p.MergedFrom, ", ") + ": their contracts are this person's (see Aggregation to undo).")
+		merged.Wrapping = fyne.TextWrapWord
+		box.Add(merged)
+	}
+	switch {
+	case p.Excluded && p.Exclusion == "":
+		l := widget.NewLabel("Excluded by the mapping of source system " + p.Source + " (the field Excluded): they keep what they have; nothing is granted or revoked.")
+		l.Wrapping = fyne.TextWrapWord
+		l.Importance = widget.WarningImportance
+		box.Add(l)
+	case p.Excluded && strings.HasPrefix(p.Exclusion, "excluded by hand"):
+		l := widget.NewLabel(strings.ToUpper(p.Exclusion[:1]) + p.Exclusion[1:] + ". They keep what they have; nothing is granted or revoked until they are included.")
+		l.Wrapping = fyne.TextWrapWord
+		l.Importance = widget.WarningImportance
+		include := widget.NewButtonWithIcon("Include", theme.ConfirmIcon(), func() { s.include(p.ID) })
+		box.Add(container.NewBorder(nil, nil, nil, include, l))
+	case p.Excluded:
+		l := widget.NewLabel("Excluded while " + strings.TrimPrefix(p.Exclusion, "waiting for an aggregation decision: ") + ": decide on the Aggregation screen.")
+		l.Wrapping = fyne.TextWrapWord
+		l.Importance = widget.WarningImportance
+		open := widget.NewButtonWithIcon("Aggregation", theme.NavigateNextIcon(), func() { s.w.Show(ScreenAggregation) })
+		box.Add(container.NewBorder(nil, nil, nil, open, l))
+	default:
+		exclude := widget.NewButtonWithIcon("Exclude…", theme.CancelIcon(), func() { s.askExclude(p) })
+		box.Add(container.NewBorder(nil, nil, nil, exclude, widget.NewLabel("Included: the business rules decide what they get.")))
+	}
+	return box
+}
+
+// askExclude asks for the reason and excludes the person.
+func (s *personsScreen) askExclude(p *engine.Person) {
+	reason := widget.NewMultiLineEntry()
+	reason.SetPlaceHolder("Why, for example: on long leave; HR will correct the data")
+	reason.SetMinRowsVisible(3)
+	reason.Validator = func(t string) error {
+		if strings.TrimSpace(t) == "" {
+			return fmt.Errorf("give a reason: it is shown on the person and kept in the audit log")
+		}
+		return nil
+	}
+	note := widget.NewLabel("An excluded person keeps what they have: nothing is granted or revoked until they are included again, and then the changes are caught up. A person who leaves the source is still handled as a leaver.")
+	note.Wrapping = fyne.TextWrapWord
+	d := dialogForm("Exclude "+displayOf(p), "Exclude", []*widget.FormItem{widget.NewFormItem("Reason", reason)}, note, func() {
+		s.decide(p.ID, func(ctx context.Context) error { return s.w.app.Exclude(ctx, p.ID, reason.Text) })
+	}, s.w.win)
+	s.excludeDialog, s.excludeReason = d, reason
+	d.Show()
+}
+
+func (s *personsScreen) include(id string) {
+	s.decide(id, func(ctx context.Context) error { return s.w.app.Include(ctx, id) })
+}
+
+// decide runs an exclusion decision and shows the person again.
+func (s *personsScreen) decide(id string, do func(ctx context.Context) error) {
+	s.w.jobs.run(func() func() {
+		err := do(context.Background())
+		return func() {
+			if err != nil {
+				s.w.showError(err)
+				return
+			}
+			s.refresh()
+			s.open(id)
+		}
+	})
+}
+
+func displayOf(p *engine.Person) string {
+	if p.DisplayName != "" {
+		return p.DisplayName
+	}
+	return p.ID
 }
 
 func primaryContract(d *app.PersonDetail) *app.ContractView {

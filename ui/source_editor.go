@@ -33,6 +33,7 @@ type sourceEditor struct {
 	formats  *widget.Entry
 	limits   map[string]*widget.Entry // "added.count", "removed.percent", …
 	mappings []*mappingEditor
+	aggValue *aggregationValueEditor
 	problem  *widget.Label
 	save     *widget.Button
 	root     fyne.CanvasObject
@@ -112,6 +113,8 @@ func newSourceEditor(s *sourcesScreen, src engine.SourceSystem, originalKey stri
 		e.mappings = append(e.mappings, m)
 		mapTabs.Append(container.NewTabItem(lv.title, m.root))
 	}
+	e.aggValue = newAggregationValueEditor(src.AggregationValue, fields, e.changed)
+	mapTabs.Append(container.NewTabItem("Aggregation value", e.aggValue.root))
 
 	e.problem = widget.NewLabel("")
 	e.problem.Wrapping = fyne.TextWrapWord
@@ -185,6 +188,7 @@ func (e *sourceEditor) build() (engine.SourceSystem, error) {
 	src.Mapping.Person = e.mappings[0].rowsValue()
 	src.Mapping.Contract = e.mappings[1].rowsValue()
 	src.Mapping.Department = e.mappings[2].rowsValue()
+	src.AggregationValue = e.aggValue.mapping()
 	return src, err
 }
 

@@ -38,6 +38,7 @@ const (
 	ScreenSources     = "sources"
 	ScreenImports     = "imports"
 	ScreenPersons     = "persons"
+	ScreenAggregation = "aggregation"
 	ScreenTargets     = "targets"
 	ScreenRules       = "rules"
 	ScreenEvaluation  = "evaluation"
@@ -64,6 +65,7 @@ var navItems = []navItem{
 	{ScreenSources, "Source systems", theme.StorageIcon},
 	{ScreenImports, "Imports & snapshots", theme.HistoryIcon},
 	{ScreenPersons, "Persons", theme.AccountIcon},
+	{ScreenAggregation, "Aggregation", theme.ContentCopyIcon},
 	{ScreenTargets, "Target systems", theme.ComputerIcon},
 	{ScreenRules, "Business rules", theme.ListIcon},
 	{ScreenEvaluation, "Evaluation", theme.VisibilityIcon},
@@ -82,16 +84,17 @@ type Window struct {
 	content *fyne.Container
 	current string
 
-	dashboard  *dashboardScreen
-	sources    *sourcesScreen
-	imports    *importsScreen
-	persons    *personsScreen
-	targets    *targetsScreen
-	rules      *rulesScreen
-	evaluation *evaluationScreen
-	enforce    *enforceScreen
-	audit      *auditScreen
-	settings   *settingsScreen
+	dashboard   *dashboardScreen
+	sources     *sourcesScreen
+	imports     *importsScreen
+	persons     *personsScreen
+	aggregation *aggregationScreen
+	targets     *targetsScreen
+	rules       *rulesScreen
+	evaluation  *evaluationScreen
+	enforce     *enforceScreen
+	audit       *auditScreen
+	settings    *settingsScreen
 }
 
 // NewWindow builds the main window's content into win for the workspace a.
@@ -105,6 +108,7 @@ func newWindow(a *app.App, win fyne.Window, j *jobs) *Window {
 	w.sources = newSourcesScreen(w)
 	w.imports = newImportsScreen(w)
 	w.persons = newPersonsScreen(w)
+	w.aggregation = newAggregationScreen(w)
 	w.targets = newTargetsScreen(w)
 	w.rules = newRulesScreen(w)
 	w.evaluation = newEvaluationScreen(w)
@@ -175,6 +179,8 @@ func (w *Window) screen(name string) screen {
 		return w.imports
 	case ScreenPersons:
 		return w.persons
+	case ScreenAggregation:
+		return w.aggregation
 	case ScreenTargets:
 		return w.targets
 	case ScreenRules:
@@ -211,7 +217,7 @@ type canceller interface {
 // than cut it off.
 func (w *Window) close() {
 	var running []canceller
-	for _, p := range []canceller{w.imports.progress, w.evaluation.progress, w.enforce.progress, w.audit.busy} {
+	for _, p := range []canceller{w.imports.progress, w.aggregation.progress, w.evaluation.progress, w.enforce.progress, w.audit.busy} {
 		if p.Running() {
 			running = append(running, p)
 		}

@@ -10,7 +10,7 @@ import (
 	"provisio/engine/aggregate"
 )
 
-func person(id string, contracts ...string) *engine.Person {
+func mergePerson(id string, contracts ...string) *engine.Person {
 	p := &engine.Person{ID: id, DisplayName: "Person " + id}
 	for _, c := range contracts {
 		p.Contracts = append(p.Contracts, engine.Contract{ExternalID: c})
@@ -35,7 +35,7 @@ func contractIDs(p *engine.Person) []string {
 }
 
 func TestApplyMovesTheMembersContractsToTheMainPerson(t *testing.T) {
-	persons := []*engine.Person{person("a:1", "c1"), person("b:7", "c1", "c2"), person("b:8", "c3"), person("c:9", "x")}
+	persons := []*engine.Person{mergePerson("a:1", "c1"), mergePerson("b:7", "c1", "c2"), mergePerson("b:8", "c3"), mergePerson("c:9", "x")}
 	g := &engine.Aggregation{Merges: []engine.Merge{{ID: 1, Main: "b:7", Members: []string{"a:1"}}}}
 
 	out := aggregate.Apply(persons, g)
@@ -48,21 +48,21 @@ func TestApplyMovesTheMembersContractsToTheMainPerson(t *testing.T) {
 }
 
 func TestAMergeLivesOnWithoutItsMainPerson(t *testing.T) {
-	persons := []*engine.Person{person("a:1", "c1"), person("c:9", "x")}
+	persons := []*engine.Person{mergePerson("a:1", "c1"), mergePerson("c:9", "x")}
 	g := &engine.Aggregation{Merges: []engine.Merge{{ID: 1, Main: "b:7", Members: []string{"a:1"}}}}
 
 	out := aggregate.Apply(persons, g)
 	require.Equal(t, []string{"b:7", "c:9"}, ids(out), "the member stands in for the main person, under the main person's id")
 	assert.Equal(t, []string{"c1<a:1"}, contractIDs(out[0]))
 
-	out = aggregate.Apply([]*engine.Person{person("c:9")}, g)
+	out = aggregate.Apply([]*engine.Person{mergePerson("c:9")}, g)
 	assert.Equal(t, []string{"c:9"}, ids(out), "with none of its persons left, the merged person has left")
 }
 
 func TestApplyExcludesByHandAndWhileASuggestionWaits(t *testing.T) {
-	src := person("a:3")
+	src := mergePerson("a:3")
 	src.Excluded = true
-	persons := []*engine.Person{person("a:1"), person("a:2"), src, person("b:1")}
+	persons := []*engine.Person{mergePerson("a:1"), mergePerson("a:2"), src, mergePerson("b:1")}
 	g := &engine.Aggregation{
 		Exclusions:  []engine.Exclusion{{Person: "a:1", Reason: "on long leave"}, {Person: "a:3", Reason: "twice"}},
 		Suggestions: []engine.Suggestion{{A: "a:2", B: "b:1", Score: 0.95, Held: []string{"b:1"}}},

@@ -34,6 +34,9 @@ const (
 	PhaseReading   Phase = "reading"
 	PhaseComparing Phase = "comparing"
 	PhaseWriting   Phase = "writing"
+	// PhaseAggregating: after the import, the persons are compared to
+	// find duplicates (Source is "aggregation").
+	PhaseAggregating Phase = "looking for duplicates"
 )
 
 // Fraction returns the progress of the whole import between 0 and 1.
