@@ -57,6 +57,7 @@
 package accounts
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"slices"
@@ -91,6 +92,10 @@ type Mapper struct {
 	attributesOf map[string][]string
 	tree         *tree
 	timeLimit    time.Duration
+	// noAccounts is set for values computed outside a target (see
+	// CompileValues): there are no accounts to read.
+	noAccounts bool
+	values     map[string]int // CompileValues' keys → step in StageCreate
 }
 
 // step computes one attribute in one stage.
@@ -106,6 +111,7 @@ type step struct {
 	account     string                            // Accounts.<account>.<accountAttr>
 	accountAttr string
 	snippet     *snippet
+	jsName      string // the snippet's name in error positions, when not attr
 }
 
 // snippet is a compiled snippet and how often it hit the time limit.
@@ -201,6 +207,9 @@ func (m *Mapper) gives(attr string, stage engine.Stage) bool {
 }
 
 func (m *Mapper) compileStep(st *step, sv *engine.StageValue, env *rules.Env, snippets map[string]*snippet) error {
+	if sv == nil {
+		return engine.Errorf(engine.Invalid, "%s: no value", st.where)
+	}
 	switch sv.Type {
 	case engine.MapFixed:
 		st.fixed = sv.Value
@@ -211,6 +220,9 @@ func (m *Mapper) compileStep(st *step, sv *engine.StageValue, env *rules.Env, sn
 			return engine.Errorf(engine.Invalid, "%s: choose the person field", st.where)
 		}
 		if rest, ok := strings.CutPrefix(path, "Accounts."); ok {
+			if m.noAccounts {
+				return engine.Errorf(engine.Invalid, "%s: %s", st.where, noAccountsHere)
+			}
 			key, attr, _ := strings.Cut(rest, ".")
 			if problem := m.accountProblem(env, key, attr); problem != "" {
 				return engine.Errorf(engine.Invalid, "%s: %s", st.where, problem)
@@ -235,7 +247,7 @@ func (m *Mapper) compileStep(st *step, sv *engine.StageValue, env *rules.Env, sn
 		id := st.attr + "\x00" + sv.Value
 		sn, ok := snippets[id]
 		if !ok {
-			compiled, err := mapping.CompileSnippet(st.attr, sv.Value)
+			compiled, err := mapping.CompileSnippet(cmp.Or(st.jsName, st.attr), sv.Value)
 			if err != nil {
 				return engine.Errorf(engine.Invalid, "%s: %v", st.where, err)
 			}
@@ -248,6 +260,12 @@ func (m *Mapper) compileStep(st *step, sv *engine.StageValue, env *rules.Env, sn
 			return engine.Errorf(engine.Invalid, "%s: %s", st.where, r.problem)
 		}
 		for _, a := range r.accounts {
+			if m.noAccounts {
+				if a.person {
+					return engine.Errorf(engine.Invalid, "%s: %s (line %d)", st.where, noAccountsHere, a.line)
+				}
+				continue
+			}
 			if !slices.Contains(m.targets, a.key) || a.key == m.key {
 				if a.person {
 					return engine.Errorf(engine.Invalid, "%s: %s (line %d)", st.where, m.accountsKeyProblem(a.key), a.line)
@@ -436,4 +454,79 @@ func Order(mappers map[string]*Mapper) ([]string, error) {
 		}
 	}
 	return order, nil
+}
+
+// noAccountsHere explains a value outside a target that reads accounts.
+const noAccountsHere = "Person.Accounts is not available here: this value is computed before any account exists"
+
+// NamedValue is one value computed the way an account attribute is, but
+// outside any target's account mapping: a source system's aggregation
+// value, for instance. Its snippet sees the same Person object and
+// helpers as account mappings do, except Person.Accounts.
+type NamedValue struct {
+	// Key is what Session.Value asks for.
+	Key string
+	// Where names the value in errors: "the aggregation value of HR".
+	Where string
+	// Name is the snippet's name in JavaScript error positions
+	// ("AggregationValue:3:12"); empty means Key.
+	Name  string
+	Value *engine.StageValue
+}
+
+// CompileValues checks and compiles named values against env's field
+// registry: a fixed text, a person field (a path such as Name.FamilyName
+// or PrimaryContract.Department.Code) or a snippet. Errors start with the
+// value's Where and say what is wrong: an unknown field with the nearest
+// ones, a JavaScript syntax error with its line. The Mapper computes them
+// through Session.Value; it is safe for concurrent use as any Mapper is.
+func CompileValues(values []NamedValue, env *rules.Env, opts ...Options) (*Mapper, error) {
+	var o Options
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	m := &Mapper{
+		key: "", name: "values",
+		steps:        make([][]step, len(engine.Stages)),
+		attributesOf: map[string][]string{},
+		timeLimit:    cmp.Or(o.TimeLimit, DefaultTimeLimit),
+		noAccounts:   true,
+		values:       make(map[string]int, len(values)),
+	}
+	snippets := map[string]*snippet{}
+	for _, v := range values {
+		if _, dup := m.values[v.Key]; dup {
+			return nil, engine.Errorf(engine.Internal, "%s: the value %q is compiled twice", v.Where, v.Key)
+		}
+		st := step{attr: v.Key, where: v.Where, jsName: v.Name}
+		if v.Value != nil {
+			st.typ = v.Value.Type
+		}
+		if err := m.compileStep(&st, v.Value, env, snippets); err != nil {
+			return nil, err
+		}
+		m.values[v.Key] = len(m.steps[0])
+		m.steps[0] = append(m.steps[0], st)
+	}
+	return m, nil
+}
+
+// Value computes one value of a Mapper made by CompileValues. Errors
+// start with the value's Where and give the JavaScript error with its
+// line, or say the snippet was stopped by the time limit.
+func (s *Session) Value(key string, in *Input) (string, error) {
+	i, ok := s.m.values[key]
+	if !ok {
+		return "", engine.Errorf(engine.Internal, "there is no compiled value %q", key)
+	}
+	if in == nil || in.Subject == nil || in.Subject.Person == nil {
+		return "", engine.Errorf(engine.Internal, "%s: no person", s.m.steps[0][i].where)
+	}
+	st := &s.m.steps[0][i]
+	v, err := s.value(st, in)
+	s.in = nil
+	if err != nil {
+		return "", engine.Errorf(engine.Invalid, "%s: %w", st.where, err)
+	}
+	return v, nil
 }
