@@ -20,20 +20,50 @@ type AggregationSettings struct {
 	// most similar first.
 	MaxCandidates int `json:"maxCandidates"`
 	// Measure is the string similarity: MeasureJaroWinkler or
-	// MeasureLevenshtein.
+	// MeasureLevenshtein; empty means MeasureLevenshtein.
 	Measure string `json:"measure,omitempty"`
 }
 
+// DefaultAggregationSnippet is the aggregation value of a source system
+// that sets none (SourceSystem.AggregationValue is nil). It sees the mapped
+// Person as account-mapping snippets do and gives the family name with its
+// prefix as one word, the initials, the birth date and the gender, in
+// lower case without diacritics: "vanderberg pj 19800102 m". The family
+// name comes first and the parts are short, so that a typo or a missing
+// prefix costs little similarity while another birth date or other
+// initials cost much. A person without a family name gets no value and is
+// never suggested.
+const DefaultAggregationSnippet = `// Persons whose values are alike are suggested as the same human.
+// "Pieter J. van der Berg", born 2 January 1980, male:
+//   vanderberg pj 19800102 m
+const plain = text => removeDiacritics(text).toLowerCase().replace(/[\s.,'’\x60-]/g, '');
+
+const family = plain(Person.Name.FamilyNamePrefix + Person.Name.FamilyName);
+const initials = plain(Person.Name.Initials) || plain(Person.Name.GivenName).slice(0, 1);
+const birthDate = Person.Details.BirthDate.replace(/-/g, '');
+const gender = plain(Person.Details.Gender).slice(0, 1);
+
+family === '' ? '' : [family, initials, birthDate, gender].filter(part => part !== '').join(' ');
+`
+
 // The similarity measures.
 const (
+	// MeasureJaroWinkler is Jaro-Winkler similarity. It forgives much:
+	// on values like the default one, two persons with the same name and
+	// another birth date often score above 0.95.
 	MeasureJaroWinkler = "jaro-winkler"
+	// MeasureLevenshtein is 1 minus the edit distance divided by the
+	// longer value's length in letters, where an edit inserts, deletes or
+	// replaces a letter or swaps two adjacent ones (optimal string
+	// alignment): one typo in a 20-letter value scores 0.95, two 0.90.
 	MeasureLevenshtein = "levenshtein"
 )
 
 // DefaultAggregationSettings are the settings of a new workspace: suggest
-// from 0.92, never merge without asking, five candidates per person.
+// from 0.92 by Levenshtein similarity (one typo in a value of 13 letters
+// or more), never merge without asking, five candidates per person.
 func DefaultAggregationSettings() AggregationSettings {
-	return AggregationSettings{SuggestScore: 0.92, MaxCandidates: 5, Measure: MeasureJaroWinkler}
+	return AggregationSettings{SuggestScore: 0.92, MaxCandidates: 5, Measure: MeasureLevenshtein}
 }
 
 // EntitlementHandling says what a merge does with the entitlements of the
