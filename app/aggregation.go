@@ -466,6 +466,10 @@ type AggregationOverview struct {
 	Snapshot    uint64    `json:"snapshot,omitempty"`
 	Scanned     int       `json:"scanned"`
 	Comparisons int64     `json:"comparisons"`
+	// ValueErrorCount counts the persons whose aggregation value failed
+	// in the latest scan; ValueErrors describes the first of them.
+	ValueErrorCount int      `json:"valueErrorCount,omitempty"`
+	ValueErrors     []string `json:"valueErrors,omitempty"`
 	// Settings are the aggregation settings in force.
 	Settings engine.AggregationSettings `json:"settings"`
 }
@@ -502,7 +506,7 @@ func (a *App) AggregationOverview(ctx context.Context) (*AggregationOverview, er
 		return id + " (not in the latest snapshot)"
 	}
 	o := &AggregationOverview{Rejections: g.Rejections, Exclusions: g.Exclusions, ScannedAt: g.ScannedAt, Snapshot: g.Snapshot,
-		Scanned: g.Scanned, Comparisons: g.Comparisons, Settings: cfg.AggregationSettings()}
+		Scanned: g.Scanned, Comparisons: g.Comparisons, ValueErrorCount: g.ValueErrorCount, ValueErrors: g.ValueErrors, Settings: cfg.AggregationSettings()}
 	held := map[string]bool{}
 	for _, s := range g.Suggestions {
 		o.Suggestions = append(o.Suggestions, NamedSuggestion{Suggestion: s, AName: name(s.A), BName: name(s.B)})

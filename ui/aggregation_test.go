@@ -62,7 +62,7 @@ func TestMergeASuggestionSideBySideAndUnmergeIt(t *testing.T) {
 	s.tabs.SelectIndex(1)
 	s.merges.Select(0)
 	h.wait()
-	assert.Contains(t, texts(s.mergeDetail), "transferred")
+	assert.Contains(t, texts(s.mergeDetail), "Merged into it: "+sg.BName+" ("+sg.B+")")
 	test.Tap(button(s.mergeDetail, "Unmerge…"))
 	test.Tap(h.overlayButton("Yes"))
 	h.wait()

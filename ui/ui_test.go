@@ -160,8 +160,9 @@ func TestDashboardShowsPersonsByStatusAndWhatNeedsAttention(t *testing.T) {
 	d := h.w.dashboard
 	assert.Equal(t, "300 persons", d.total.Text)
 	// the shipped demo, its dates moved to the day it is made: 10 future hires
-	// and 13 leavers, as the generator made them
-	counts := map[engine.Status]int{engine.StatusActive: 275, engine.StatusFuture: 10, engine.StatusFormer: 13, engine.StatusBlocked: 2, engine.StatusExcluded: 0}
+	// and 13 leavers, as the generator made them; three active persons are
+	// held as likely duplicates of others until someone decides
+	counts := map[engine.Status]int{engine.StatusActive: 272, engine.StatusFuture: 10, engine.StatusFormer: 13, engine.StatusBlocked: 2, engine.StatusExcluded: 3}
 	for _, st := range engine.Statuses {
 		assert.Equal(t, fmt.Sprintf("%s: %d", statusTitle(st), counts[st]), d.statusButton[st].Text)
 	}

@@ -482,7 +482,8 @@ func TestGeneratedExportImportsIntoANewWorkspace(t *testing.T) {
 
 	assert.Contains(t, cfg.stdout, "imported the configuration from "+filepath.Join(hr, "config.json")+": 1 source system, 2 custom fields")
 	assert.Contains(t, imp.stdout, "import 1 of hr: accepted, snapshot 1")
-	assert.Regexp(t, `hr: writing\s+100%\n$`, imp.stderr, "progress ends at 100%")
+	assert.Regexp(t, `hr: writing\s+100%\n`, imp.stderr, "the import's progress ends at 100%")
+	assert.Regexp(t, `aggregation: looking for duplicates\s+100%\n$`, imp.stderr, "then the persons are compared")
 	assert.Contains(t, imp.stdout, "500 persons")
 	snaps := snapshots(t, ws)
 	require.Len(t, snaps, 1)

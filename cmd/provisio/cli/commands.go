@@ -173,7 +173,7 @@ func (r *runner) progress() func(importing.Progress) {
 	return func(p importing.Progress) {
 		mu.Lock()
 		defer mu.Unlock()
-		finished := p.Phase == importing.PhaseWriting && p.Total > 0 && p.Done >= p.Total
+		finished := (p.Phase == importing.PhaseWriting || p.Phase == importing.PhaseAggregating) && p.Total > 0 && p.Done >= p.Total
 		if p.Phase == lastPhase && time.Since(last) < time.Second && !finished {
 			return
 		}

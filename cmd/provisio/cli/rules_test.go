@@ -307,7 +307,7 @@ func TestEvaluatePrintsTheSummaryTable(t *testing.T) {
 
 	text := r.stdout
 	assert.Regexp(t, `^evaluation 2: snapshot 1 as of 2027-01-01, rules version \d+\n`, text, "the demo made evaluation 1")
-	assert.Regexp(t, `(?m)^\s+300 persons: \d+ evaluated, [1-9]\d* blocked, 0 excluded; \d+ actions in `, text)
+	assert.Regexp(t, `(?m)^\s+300 persons: \d+ evaluated, [1-9]\d* blocked, [1-9]\d* excluded; \d+ actions in `, text)
 	assert.Regexp(t, `(?m)^\s+TARGET\s+KIND\s+GRANT\s+REVOKE$`, text)
 	for _, kind := range []string{"account", "account access", "permission"} {
 		for _, target := range []string{"ad", "google"} {
