@@ -207,3 +207,7 @@ const (
 	OpExclude ActionOp = "exclude"
 	OpInclude ActionOp = "include"
 )
+
+// DecisionOps lists the operations of decisions on persons, which the
+// audit log records next to the writes to targets.
+var DecisionOps = []ActionOp{OpMerge, OpUnmerge, OpReject, OpExclude, OpInclude}

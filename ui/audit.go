@@ -93,7 +93,7 @@ func newAuditScreen(w *Window) *auditScreen {
 	s.person.OnChanged = func(string) { s.querySoon() }
 	s.target = widget.NewSelect([]string{auditAllTargets}, func(string) { s.queryNow() })
 	ops := []string{auditAllOps}
-	for _, op := range engine.ActionOps {
+	for _, op := range auditOps() {
 		ops = append(ops, op.Label())
 	}
 	s.op = widget.NewSelect(ops, func(string) { s.queryNow() })
@@ -167,7 +167,7 @@ func newAuditScreen(w *Window) *auditScreen {
 		columns([]float32{3, 2, 1.4, 1.2}, []float32{180, 120, 100, 100}, s.person, s.target, s.op, s.outcome),
 		columns([]float32{1, 1, 2, 1.2, 0}, []float32{120, 120, 150, 110, 130}, s.from, s.to, s.run, s.limit, s.clearBtn),
 	)
-	help := helpLabel("Every action Provisio wrote to a target, or tried to, newest first. Each entry holds the hash of the one before it, so a change to any entry shows when the chain is verified.")
+	help := helpLabel("Every action Provisio wrote to a target, or tried to, and every decision on persons (merges, exclusions), newest first. Each entry holds the hash of the one before it, so a change to any entry shows when the chain is verified.")
 	top := container.NewVBox(container.NewBorder(nil, nil, title, actions), help, s.busy.box, s.verdict.box, s.status, filters, s.problem, s.personHint)
 	left := container.NewBorder(nil, container.NewBorder(nil, nil, nil, s.more, s.count), nil, nil, s.table)
 	// the table gets the width its six columns need; the entry shown is
@@ -302,12 +302,18 @@ func (s *auditScreen) filterRun() uint64 {
 	return 0
 }
 
+// auditOps are the operations the audit log records: writes to targets,
+// then decisions on persons.
+func auditOps() []engine.ActionOp {
+	return append(slices.Clone(engine.ActionOps), engine.DecisionOps...)
+}
+
 // readFilter reads the filters other than the person, explaining a date
 // it cannot read.
 func (s *auditScreen) readFilter() (engine.AuditFilter, bool) {
 	f := engine.AuditFilter{Target: s.filterTarget(), Run: s.filterRun()}
-	if i := s.op.SelectedIndex(); i > 0 && i <= len(engine.ActionOps) {
-		f.Op = engine.ActionOps[i-1]
+	if ops := auditOps(); s.op.SelectedIndex() > 0 && s.op.SelectedIndex() <= len(ops) {
+		f.Op = ops[s.op.SelectedIndex()-1]
 	}
 	if i := s.outcome.SelectedIndex(); i > 0 && i <= len(auditOutcomes) {
 		f.Outcome = auditOutcomes[i-1]
