@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 
@@ -142,7 +143,45 @@ func (a *App) scanAggregation(ctx context.Context, progress func(importing.Progr
 		}
 	}
 	report(int64(len(persons)), int64(len(persons)))
-	return a.aggregation(ctx)
+	g, err = a.aggregation(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.notifySuggestions(ctx, g); err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+// notifySuggestions tells the administrator about suggestions not told
+// before: each pair once.
+func (a *App) notifySuggestions(ctx context.Context, g *engine.Aggregation) error {
+	a.mu.Lock()
+	n := a.notifier
+	a.mu.Unlock()
+	if n == nil || len(g.Suggestions) == 0 {
+		return nil
+	}
+	keys := make([]string, len(g.Suggestions))
+	held := 0
+	for i, s := range g.Suggestions {
+		keys[i] = "aggregation:" + s.A + "|" + s.B
+		held += len(s.Held)
+	}
+	fresh, err := a.store.MarkNotified(ctx, keys, a.clock.Now())
+	if err != nil || len(fresh) == 0 {
+		return err
+	}
+	body := fmt.Sprintf("%s found; %s in all wait for a decision, %s held until then. Open Aggregation to merge or reject them.",
+		countOf(len(fresh), "new possible duplicate", "new possible duplicates"), countOf(len(g.Suggestions), "suggestion", "suggestions"), countOf(held, "person", "persons"))
+	return a.notify(ctx, engine.NotifyAggregation, "", "Possible duplicate persons", body)
+}
+
+func countOf(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 // sourceOrder gives each source system's position in the configuration.

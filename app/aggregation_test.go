@@ -286,3 +286,65 @@ func removeFromDemoExport(t *testing.T, a *app.App, person string) {
 		require.NoError(t, os.WriteFile(path, []byte(strings.Join(kept, "")), 0o600))
 	}
 }
+
+// recordingNotifier keeps the notifications sent.
+type recordingNotifier struct{ sent []string }
+
+func (n *recordingNotifier) Notify(title, body string) error {
+	n.sent = append(n.sent, title+": "+body)
+	return nil
+}
+
+func TestScanTellsNewSuggestionsOnceAndHoldsTheNewPerson(t *testing.T) {
+	a := demoApp(t)
+	ctx := context.Background()
+	n := &recordingNotifier{}
+	a.SetNotifier(n)
+
+	g, err := a.ScanAggregation(ctx, nil)
+	require.NoError(t, err)
+	require.Len(t, g.Suggestions, 3, "the demo's three humans under two numbers")
+	for _, s := range g.Suggestions {
+		assert.Equal(t, 1.0, s.Score)
+		assert.Equal(t, []string{s.B}, s.Held, "neither has anything yet: the later number waits")
+	}
+	require.Len(t, n.sent, 1)
+	assert.Contains(t, n.sent[0], "3 new possible duplicates found")
+
+	_, err = a.ScanAggregation(ctx, nil)
+	require.NoError(t, err)
+	assert.Len(t, n.sent, 1, "the same suggestions are not told twice")
+
+	// a rejected pair is not suggested again, and a merged one is gone
+	s0, s1 := g.Suggestions[0], g.Suggestions[1]
+	require.NoError(t, a.RejectSuggestion(ctx, s0.A, s0.B, "twins"))
+	_, err = a.Merge(ctx, app.MergeRequest{Main: s1.A, Members: []string{s1.B}, Entitlements: engine.TransferEntitlements})
+	require.NoError(t, err)
+	g, err = a.ScanAggregation(ctx, nil)
+	require.NoError(t, err)
+	require.Len(t, g.Suggestions, 1)
+	assert.Equal(t, g.Suggestions[0].A, "hr:100187")
+}
+
+func TestAutomaticMergeFromItsScore(t *testing.T) {
+	a := demoApp(t)
+	ctx := context.Background()
+	st := engine.DefaultAggregationSettings()
+	st.AutoMergeScore = 0.99
+	require.NoError(t, a.SaveAggregationSettings(ctx, st))
+	st.AutoMergeScore = 1.5
+	assert.Error(t, a.SaveAggregationSettings(ctx, st), "a score above 1 is refused")
+
+	g, err := a.ScanAggregation(ctx, nil)
+	require.NoError(t, err)
+	assert.Empty(t, g.Suggestions)
+	require.Len(t, g.Merges, 3)
+	for _, m := range g.Merges {
+		assert.True(t, m.Automatic)
+		assert.Equal(t, engine.TransferEntitlements, m.Entitlements)
+	}
+	entries, err := a.Audit(ctx, engine.AuditFilter{Op: engine.OpMerge})
+	require.NoError(t, err)
+	assert.Len(t, entries, 3, "each automatic merge is audited")
+	assert.Contains(t, entries[0].Error, "automatically")
+}
