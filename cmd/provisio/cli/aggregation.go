@@ -115,49 +115,64 @@ func (r *runner) aggregationCmd() *cobra.Command {
 			})
 		},
 	}
-	cmd.AddCommand(list, show, merge, reject, unmerge)
+	scan := &cobra.Command{
+		Use:   "scan",
+		Short: "Compare the latest snapshot's persons now and replace the suggestions",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return r.withApp(func(a *app.App) error {
+				if _, err := a.ScanAggregation(cmd.Context(), r.progress()); err != nil {
+					return err
+				}
+				return r.writeAggregation(cmd, a)
+			})
+		},
+	}
+	cmd.AddCommand(list, show, scan, merge, reject, unmerge)
 	return cmd
 }
 
 func (r *runner) listAggregation(cmd *cobra.Command) error {
-	return r.withApp(func(a *app.App) error {
-		o, err := a.AggregationOverview(cmd.Context())
-		if err != nil {
-			return err
+	return r.withApp(func(a *app.App) error { return r.writeAggregation(cmd, a) })
+}
+
+func (r *runner) writeAggregation(cmd *cobra.Command, a *app.App) error {
+	o, err := a.AggregationOverview(cmd.Context())
+	if err != nil {
+		return err
+	}
+	return r.emit(o, func(w io.Writer) {
+		if o.ScannedAt.IsZero() {
+			fmt.Fprintln(w, "no scan yet: suggestions are made after each import")
+		} else {
+			fmt.Fprintf(w, "scanned %s: %d persons, %d pairs compared (snapshot %d)\n", o.ScannedAt.Format("2006-01-02 15:04"), o.Scanned, o.Comparisons, o.Snapshot)
 		}
-		return r.emit(o, func(w io.Writer) {
-			if o.ScannedAt.IsZero() {
-				fmt.Fprintln(w, "no scan yet: suggestions are made after each import")
-			} else {
-				fmt.Fprintf(w, "scanned %s: %d persons, %d pairs compared (snapshot %d)\n", o.ScannedAt.Format("2006-01-02 15:04"), o.Scanned, o.Comparisons, o.Snapshot)
+		fmt.Fprintf(w, "%s, %s held until decided\n", count(len(o.Suggestions), "suggestion"), count(o.Held, "person"))
+		if len(o.Suggestions) > 0 {
+			fmt.Fprintln(w, "SCORE\tPERSON\tNAME\tPERSON\tNAME\tHELD")
+			for _, s := range o.Suggestions {
+				fmt.Fprintf(w, "%.3f\t%s\t%s\t%s\t%s\t%s\n", s.Score, s.A, s.AName, s.B, s.BName, orDash(strings.Join(s.Held, ", ")))
 			}
-			fmt.Fprintf(w, "%s, %s held until decided\n", count(len(o.Suggestions), "suggestion"), count(o.Held, "person"))
-			if len(o.Suggestions) > 0 {
-				fmt.Fprintln(w, "SCORE\tPERSON\tNAME\tPERSON\tNAME\tHELD")
-				for _, s := range o.Suggestions {
-					fmt.Fprintf(w, "%.3f\t%s\t%s\t%s\t%s\t%s\n", s.Score, s.A, s.AName, s.B, s.BName, orDash(strings.Join(s.Held, ", ")))
+		}
+		if len(o.Merges) > 0 {
+			fmt.Fprintln(w, "MERGE\tMAIN\tNAME\tMERGED\tENTITLEMENTS\tAT")
+			for _, m := range o.Merges {
+				var members []string
+				for _, id := range m.Members {
+					members = append(members, id+" ("+m.Names[id]+")")
 				}
-			}
-			if len(o.Merges) > 0 {
-				fmt.Fprintln(w, "MERGE\tMAIN\tNAME\tMERGED\tENTITLEMENTS\tAT")
-				for _, m := range o.Merges {
-					var members []string
-					for _, id := range m.Members {
-						members = append(members, id+" ("+m.Names[id]+")")
-					}
-					how := string(m.Entitlements)
-					if m.Automatic {
-						how += ", automatic"
-					}
-					fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\n", m.ID, m.Main, m.Names[m.Main], strings.Join(members, ", "), how, m.At.Format("2006-01-02 15:04"))
+				how := string(m.Entitlements)
+				if m.Automatic {
+					how += ", automatic"
 				}
+				fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\n", m.ID, m.Main, m.Names[m.Main], strings.Join(members, ", "), how, m.At.Format("2006-01-02 15:04"))
 			}
-			if len(o.Rejections) > 0 {
-				fmt.Fprintln(w, "NOT THE SAME\t\tAT\tNOTE")
-				for _, x := range o.Rejections {
-					fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", x.A, x.B, x.At.Format("2006-01-02 15:04"), x.Note)
-				}
+		}
+		if len(o.Rejections) > 0 {
+			fmt.Fprintln(w, "NOT THE SAME\t\tAT\tNOTE")
+			for _, x := range o.Rejections {
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", x.A, x.B, x.At.Format("2006-01-02 15:04"), x.Note)
 			}
-		})
+		}
 	})
 }
