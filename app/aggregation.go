@@ -619,3 +619,28 @@ func (a *App) SaveAggregationSettings(ctx context.Context, s engine.AggregationS
 	cfg.Aggregation = &s
 	return a.store.SaveConfig(ctx, cfg)
 }
+
+// PreviewAggregationValue returns the aggregation value src gives a
+// person it mapped (for the source editor's preview), or what is wrong
+// with src's aggregation value.
+func (a *App) PreviewAggregationValue(ctx context.Context, src *engine.SourceSystem, p *engine.Person) (string, error) {
+	cfg, err := a.Config(ctx)
+	if err != nil {
+		return "", err
+	}
+	probe := *cfg
+	probe.SourceSystems = append([]engine.SourceSystem{*src}, slices.DeleteFunc(slices.Clone(cfg.SourceSystems), func(s engine.SourceSystem) bool { return s.Key == src.Key })...)
+	if err := aggregate.Check(&probe, src); err != nil {
+		return "", err
+	}
+	x := *p
+	x.Source = src.Key
+	items, errs, err := aggregate.Values(ctx, &probe, []*engine.Person{&x}, aggregate.Options{AsOf: a.Today(), Workers: 1})
+	if err != nil {
+		return "", err
+	}
+	if len(errs) > 0 {
+		return "", errs[0].Err
+	}
+	return items[0].Value, nil
+}

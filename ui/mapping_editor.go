@@ -207,6 +207,8 @@ type mappingPreview struct {
 	person  *engine.Person
 	errs    []engine.RecordError
 	gen     int
+	// aggValue is the sample's aggregation value, as shown
+	aggValue string
 }
 
 func newMappingPreview(e *sourceEditor) *mappingPreview {
@@ -271,13 +273,39 @@ func (p *mappingPreview) update() {
 	p.gen++
 	gen := p.gen
 	p.e.s.w.jobs.run(func() func() {
-		person, errs, err := p.e.s.w.app.PreviewMapping(context.Background(), &src, sample)
+		ctx := context.Background()
+		person, errs, err := p.e.s.w.app.PreviewMapping(ctx, &src, sample)
+		var agg string
+		var aggErr error
+		if err == nil {
+			agg, aggErr = p.e.s.w.app.PreviewAggregationValue(ctx, &src, person)
+		}
 		return func() {
 			if gen == p.gen {
 				p.showResult(person, errs, err)
+				if err == nil {
+					p.showAggregationValue(agg, aggErr)
+				}
 			}
 		}
 	})
+}
+
+// showAggregationValue adds the person's aggregation value, or why it
+// cannot be made, to the mapped fields.
+func (p *mappingPreview) showAggregationValue(v string, err error) {
+	p.aggValue = v
+	p.mapped.Add(widget.NewLabelWithStyle("Aggregation value", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
+	l := widget.NewLabel(v)
+	switch {
+	case err != nil:
+		l.SetText(err.Error())
+		l.Importance = widget.DangerImportance
+	case v == "":
+		l.SetText("(empty: never compared)")
+	}
+	l.Wrapping = fyne.TextWrapWord
+	p.mapped.Add(l)
 }
 
 func (p *mappingPreview) showRaw(sample app.Sample) {

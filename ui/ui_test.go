@@ -337,6 +337,19 @@ func TestSourceFormCreatesASourceWithALivePreviewAndImportsIt(t *testing.T) {
 	assert.Equal(t, engine.NewDate(2020, 1, 1), e.preview.person.Contracts[0].StartDate)
 	assert.Empty(t, e.preview.errs)
 	assert.Contains(t, texts(e.preview.mapped), "Given1 FAMILY1")
+	assert.Equal(t, "family1 g", e.preview.aggValue, "the default aggregation value: family name and initial (no birth date or gender mapped)")
+
+	// the aggregation value is a mapping like the others
+	e.aggValue.typ.SetSelected("Person field")
+	e.aggValue.field.SetSelected("ExternalId")
+	h.wait()
+	assert.Equal(t, "1", e.preview.aggValue)
+	e.aggValue.typ.SetSelected("JavaScript")
+	e.aggValue.script.SetText("Person.Name.Nope.length")
+	h.wait()
+	assert.Contains(t, texts(e.preview.mapped), "Nope")
+	e.aggValue.typ.SetSelected("Person field")
+	h.wait()
 
 	// a snippet that fails shows the problem in the preview, naming the field
 	person.rows[3].script.SetText("source.Nope.length")
@@ -363,6 +376,7 @@ func TestSourceFormCreatesASourceWithALivePreviewAndImportsIt(t *testing.T) {
 	assert.Equal(t, "payroll-export", src.Key)
 	assert.Equal(t, 10.0, *src.Thresholds.Removed.MaxPercent)
 	assert.Equal(t, "Id", src.Settings["personKey"])
+	assert.Equal(t, &engine.StageValue{Type: engine.MapField, Value: "ExternalId"}, src.AggregationValue)
 
 	// import it from the source's page
 	assert.Equal(t, "payroll-export", h.w.sources.selected)
