@@ -215,6 +215,9 @@ func (a *App) checkConfig(cfg *engine.Config) error {
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
+	if err := cfg.Notifications.Validate(); err != nil {
+		return err
+	}
 	for i := range cfg.SourceSystems {
 		if err := a.CheckSourceSystem(cfg, &cfg.SourceSystems[i]); err != nil {
 			return err

@@ -91,6 +91,9 @@ func (a *App) RunImport(ctx context.Context, keys []string, progress func(import
 			firstErr = err
 		}
 	}
+	if made {
+		a.afterSnapshot(ctx)
+	}
 	if firstErr != nil {
 		return outcomes, firstErr
 	}
@@ -150,6 +153,9 @@ func (a *App) ApproveImport(ctx context.Context, id uint64, note string) (*engin
 	if err == nil {
 		a.invalidate()
 		err = a.scanAfterImport(ctx, nil)
+		if err == nil {
+			a.afterSnapshot(ctx)
+		}
 	}
 	return run, snap, err
 }
