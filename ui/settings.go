@@ -14,14 +14,16 @@ import (
 	"provisio/engine"
 )
 
-// settingsScreen edits the workspace's custom fields and how the primary
-// contract is chosen, and shows where the workspace lives.
+// settingsScreen edits the workspace's custom fields, how the primary
+// contract is chosen and which notifications are sent, and shows where
+// the workspace lives.
 type settingsScreen struct {
 	w *Window
 
 	personFields   *customFieldsEditor
 	contractFields *customFieldsEditor
 	order          *orderEditor
+	notifications  *notificationsEditor
 	schemaProblem  *widget.Label
 	orderProblem   *widget.Label
 	info           *widget.Label
@@ -33,6 +35,7 @@ func newSettingsScreen(w *Window) *settingsScreen {
 	s.personFields = newCustomFieldsEditor()
 	s.contractFields = newCustomFieldsEditor()
 	s.order = newOrderEditor()
+	s.notifications = newNotificationsEditor(w)
 	s.schemaProblem = problemLabel()
 	s.orderProblem = problemLabel()
 	s.info = widget.NewLabel("")
@@ -54,6 +57,7 @@ func newSettingsScreen(w *Window) *settingsScreen {
 			s.schemaProblem, container.NewHBox(layout.NewSpacer(), saveSchema))),
 		widget.NewCard("", "Primary contract", container.NewVBox(orderHelp, s.order.root, s.orderProblem,
 			container.NewHBox(reset, layout.NewSpacer(), saveOrder))),
+		widget.NewCard("", "Notifications", s.notifications.root),
 		widget.NewCard("", "Workspace", s.info),
 	)
 	s.root = container.NewVScroll(container.NewPadded(content))
@@ -99,6 +103,7 @@ func (s *settingsScreen) refresh() {
 			s.contractFields.set(cfg.Schema.ContractFields)
 			s.order.fields = engine.NewFields(cfg.Schema).Defs(engine.LevelContract)
 			s.order.set(cfg.PrimaryContract)
+			s.notifications.set(cfg.Notifications)
 			info := "Folder: " + s.w.app.Dir()
 			if uerr == nil {
 				info += fmt.Sprintf("\nStore: %.1f MB in use, file %.1f MB", float64(usage.DataBytes-usage.FreeBytes)/1e6, float64(usage.FileBytes)/1e6)

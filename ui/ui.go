@@ -212,16 +212,22 @@ type canceller interface {
 	Cancel()
 }
 
-// close closes the window, but first offers to cancel a running import,
-// evaluation, enforcement or audit check (and waits for it to stop) rather
-// than cut it off.
-func (w *Window) close() {
+// running returns the runs going in the window.
+func (w *Window) running() []canceller {
 	var running []canceller
 	for _, p := range []canceller{w.imports.progress, w.aggregation.progress, w.evaluation.progress, w.enforce.progress, w.audit.busy} {
 		if p.Running() {
 			running = append(running, p)
 		}
 	}
+	return running
+}
+
+// close closes the window, but first offers to cancel a running import,
+// evaluation, enforcement or audit check (and waits for it to stop) rather
+// than cut it off.
+func (w *Window) close() {
+	running := w.running()
 	if len(running) == 0 {
 		w.win.Close()
 		return

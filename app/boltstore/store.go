@@ -97,7 +97,7 @@ func Open(dir string) (*Store, error) {
 	path := filepath.Join(dir, FileName)
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 500 * time.Millisecond, FreelistType: bolt.FreelistMapType, InitialMmapSize: mmapReserve(path)})
 	if errors.Is(err, bolterrors.ErrTimeout) {
-		return nil, engine.Errorf(engine.Unavailable, "the workspace %s is in use by another Provisio process; close it there first", dir)
+		return nil, engine.Errorf(engine.Unavailable, "the workspace %s is in use by another Provisio process (an open window, an icon in the system tray, or provisio daemon); quit that one first, or use another workspace", dir)
 	}
 	if err != nil {
 		return nil, engine.Wrap(engine.Internal, err, "open workspace store %s", path)

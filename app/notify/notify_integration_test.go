@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/godbus/dbus/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -83,4 +84,17 @@ func TestANotifierReconnectsWhenTheServiceComesLater(t *testing.T) {
 	n, err := srv.Next(5 * time.Second)
 	require.NoError(t, err)
 	assert.Equal(t, "Later", n.Summary)
+}
+
+func TestTheTrayIsThereWhenAStatusNotifierWatcherRuns(t *testing.T) {
+	assert.False(t, notify.TrayHost(), "a private bus has no tray host")
+	conn, err := dbus.SessionBusPrivateNoAutoStartup()
+	require.NoError(t, err)
+	t.Cleanup(func() { conn.Close() })
+	require.NoError(t, conn.Auth(nil))
+	require.NoError(t, conn.Hello())
+	reply, err := conn.RequestName(notify.StatusNotifierWatcher, dbus.NameFlagDoNotQueue)
+	require.NoError(t, err)
+	require.Equal(t, dbus.RequestNameReplyPrimaryOwner, reply)
+	assert.True(t, notify.TrayHost())
 }
