@@ -173,17 +173,13 @@ func (a *App) LifecycleNotices(ctx context.Context) ([]LifecycleNotice, error) {
 	if err != nil || (onN == nil && offN == nil) {
 		return nil, err
 	}
-	p, err := a.loadPeople(ctx)
-	if err != nil {
-		return nil, err
-	}
 	today := a.Today()
 	onUntil := today.AddDays(cfg.Notifications.Onboarding())
 	offUntil := today.AddDays(cfg.Notifications.Offboarding())
 	var on, off []LifecycleNotice
-	for _, x := range p.persons {
+	err = a.eachPerson(ctx, func(x *engine.Person) {
 		if x.Excluded || len(x.Contracts) == 0 {
-			continue
+			return
 		}
 		first, last := lifecycleDates(x)
 		if onN != nil && first >= today && first <= onUntil {
@@ -192,6 +188,9 @@ func (a *App) LifecycleNotices(ctx context.Context) ([]LifecycleNotice, error) {
 		if offN != nil && !last.IsZero() && last >= today && last <= offUntil {
 			off = append(off, LifecycleNotice{Event: engine.NotifyOffboarding, Person: x.ID, Name: personName(x), Date: last})
 		}
+	})
+	if err != nil {
+		return nil, err
 	}
 	var sent []LifecycleNotice
 	var errs []error
@@ -222,6 +221,40 @@ func (a *App) LifecycleNotices(ctx context.Context) ([]LifecycleNotice, error) {
 		return sent, engine.Wrap(engine.Unavailable, errs[0], "send lifecycle notices")
 	}
 	return sent, nil
+}
+
+// eachPerson calls fn with every person of the latest snapshot: from the
+// decoded persons when evaluations hold them already, else read one by
+// one, so that a periodic check does not keep 300,000 persons in memory.
+func (a *App) eachPerson(ctx context.Context, fn func(*engine.Person)) error {
+	snap, err := a.store.FindSnapshot(ctx, 0)
+	if engine.IsCode(err, engine.NotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	a.peopleMu.Lock()
+	p := a.people
+	a.peopleMu.Unlock()
+	if p != nil && p.snapshot == snap.Number {
+		for _, x := range p.persons {
+			fn(x)
+		}
+		return nil
+	}
+	idx, err := a.store.SnapshotIndex(ctx, snap.Number)
+	if err != nil {
+		return err
+	}
+	refs := make([]engine.RecordRef, len(idx.Entries))
+	for i, e := range idx.Entries {
+		refs[i] = e.Ref
+	}
+	return a.store.ReadPersons(ctx, refs, func(_ int, x *engine.Person) error {
+		fn(x)
+		return nil
+	})
 }
 
 // lifecycleDates returns the day a person's first contract starts and the

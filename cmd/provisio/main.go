@@ -5,16 +5,19 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/widget"
 
 	"provisio/app"
 	"provisio/app/keychain"
+	"provisio/app/notify"
 	"provisio/assets"
 	"provisio/cmd/provisio/cli"
 	"provisio/ui"
@@ -26,10 +29,11 @@ const AppID = "io.provisio.desktop"
 func main() {
 	opts := app.Options{Secrets: keychain.New()}
 	code := cli.Run(context.Background(), os.Args[1:], cli.Env{
-		Stdout:  os.Stdout,
-		Stderr:  os.Stderr,
-		Options: opts,
-		GUI:     func(workspace, screen string) error { return runGUI(workspace, screen, opts) },
+		Stdout:   os.Stdout,
+		Stderr:   os.Stderr,
+		Options:  opts,
+		GUI:      func(workspace, screen string) error { return runGUI(workspace, screen, opts) },
+		Notifier: notify.NewDBus(),
 	})
 	os.Exit(code)
 }
@@ -48,13 +52,25 @@ func runGUI(workspace, screen string, opts app.Options) error {
 	fa.SetIcon(icon)
 	a, err := app.Open(workspace, opts)
 	if err != nil {
-		// started from a desktop there is no terminal: say it in a window
+		// at once for a terminal, and in a window for a desktop, which
+		// has no terminal
+		fmt.Fprintln(os.Stderr, "error:", err)
 		showStartupError(fa, err)
-		return err
+		return cli.Reported(err)
 	}
 	defer a.Close()
+	notifier := ui.NewNotifier(fa)
+	a.SetNotifier(notifier)
+	// lifecycle notices now and hourly; stopped before the workspace closes
+	defer a.StartLifecycleNotices(app.LifecycleNoticeInterval)()
 	w := fa.NewWindow("Provisio")
 	win := ui.NewWindow(a, w)
+	if desk, ok := fa.(desktop.App); ok && notify.TrayHost() {
+		desk.SetSystemTrayIcon(icon)
+		// Scheduling stays nil until the scheduler is wired in: the tray
+		// then offers no schedule items.
+		win.UseTray(desk, ui.TrayOptions{Available: notify.TrayHost, Notifier: notifier})
+	}
 	if screen != "" {
 		win.Show(screen)
 	}
@@ -67,7 +83,7 @@ func runGUI(workspace, screen string, opts app.Options) error {
 // showStartupError shows why the workspace could not be opened, such as
 // another Provisio having it open, until the window is closed.
 func showStartupError(fa fyne.App, err error) {
-	w := fa.NewWindow("Provisio")
+	w := fa.NewWindow("Provisio: cannot open the workspace")
 	msg := widget.NewLabel("Provisio cannot open the workspace:\n\n" + err.Error())
 	msg.Wrapping = fyne.TextWrapWord
 	quit := widget.NewButton("Quit", fa.Quit)

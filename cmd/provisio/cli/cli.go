@@ -6,6 +6,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -34,7 +35,19 @@ type Env struct {
 	Stdout, Stderr io.Writer
 	Options        app.Options
 	GUI            GUI
+	// Notifier shows desktop notifications for the headless commands
+	// that send them (provisio notifications test|check, provisio
+	// daemon); nil sends none.
+	Notifier app.Notifier
 }
+
+// Reported marks an error the GUI already showed and wrote to standard
+// error: Run returns its exit code without repeating it.
+func Reported(err error) error { return reportedError{err} }
+
+type reportedError struct{ error }
+
+func (e reportedError) Unwrap() error { return e.error }
 
 type runner struct {
 	env       Env
@@ -50,9 +63,12 @@ func Run(ctx context.Context, args []string, env Env) int {
 	root.SetOut(env.Stdout)
 	root.SetErr(env.Stderr)
 	err := root.ExecuteContext(ctx)
+	var reported reportedError
 	switch {
 	case err == nil:
 		return ExitOK
+	case errors.As(err, &reported):
+		return ExitError
 	case app.IsBlocked(err):
 		fmt.Fprintln(env.Stderr, "blocked:", err)
 		return ExitBlocked
@@ -84,7 +100,8 @@ func (r *runner) root() *cobra.Command {
 	root.PersistentFlags().BoolVar(&r.json, "json", false, "write machine-readable JSON")
 	root.Flags().StringVar(&screen, "screen", "", "open the window on this screen: dashboard, sources, imports, persons, aggregation, targets, rules, evaluation, enforcement, audit, settings, or the views source-editor, snapshots and rule-editor")
 	root.AddCommand(r.demoCmd(), r.configCmd(), r.importCmd(), r.importsCmd(), r.snapshotsCmd(), r.personsCmd(),
-		r.rulesCmd(), r.evaluateCmd(), r.evaluationsCmd(), r.explainCmd(), r.targetsCmd(), r.enforceCmd(), r.runsCmd(), r.auditCmd(), r.aggregationCmd())
+		r.rulesCmd(), r.evaluateCmd(), r.evaluationsCmd(), r.explainCmd(), r.targetsCmd(), r.enforceCmd(), r.runsCmd(), r.auditCmd(),
+		r.aggregationCmd(), r.notificationsCmd())
 	return root
 }
 
