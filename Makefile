@@ -37,17 +37,20 @@ unit:
 
 # Tests against real services, each started on loopback and stopped by PID.
 # Each service's tests have a build tag of their own (integration for the
-# keychain and slapd, integration_ad for Samba AD), so that a line runs only
+# keychain, notifications and slapd, integration_ad for Samba AD), so that a line runs only
 # the tests whose service it starts, and those fail without it.
 integration:
 	scripts/with-keyring.sh $(GO) test -tags integration -count=1 ./app/keychain/
+	scripts/with-session-bus.sh $(GO) test -tags integration -count=1 ./app/notify/ ./cmd/provisio/
 	scripts/with-slapd.sh $(GO) test -tags integration -count=1 ./connectors/ldap/...
 	scripts/with-samba-ad.sh $(GO) test -tags integration_ad -count=1 ./connectors/ldap/...
 
-# The real binary in a real window under Xvfb.
+# The real binary in a real window under Xvfb, on a private session bus
+# with a listener for its notifications and tray icon.
 gui-smoke: build
+	@scripts/install-deps.sh shots
 	$(GO) vet ./cmd/provisio
-	scripts/gui-smoke.sh $(BIN)
+	GO="$(GO)" scripts/gui-smoke.sh $(BIN)
 
 bench:
 	@scripts/install-deps.sh bench

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Starts the real Provisio binary on a demo workspace in a window under Xvfb
-# and checks that the window shows a rendered screen, not a blank one.
+# and checks that the window shows a rendered screen, not a blank one; then
+# that it sends notifications over D-Bus, keeps an icon in the tray and
+# tells a second Provisio the workspace is in use (scripts/gui-notify.sh).
 #
 #   scripts/gui-smoke.sh BIN
 set -euo pipefail
@@ -18,3 +20,4 @@ for screen in dashboard persons; do
     exit 1
   fi
 done
+"$here/gui-notify.sh" "$1"

@@ -5,16 +5,19 @@
 #   scripts/install-deps.sh build   the packages the Fyne (cgo) build needs
 #   scripts/install-deps.sh test    build packages plus the test services
 #   scripts/install-deps.sh bench   build packages plus slapd and ldap-utils
-#   scripts/install-deps.sh shots   build packages plus Xvfb and ImageMagick
+#   scripts/install-deps.sh shots   build packages plus Xvfb, ImageMagick and D-Bus
 set -euo pipefail
 
 build=(gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev
        libxinerama-dev libxi-dev libxxf86vm-dev)
 display=(xvfb xauth imagemagick xdotool)
+# A private D-Bus session bus (dbus-run-session, dbus-send) for the
+# keychain and notification tests and for gui-smoke's desktop listener.
+bus=(dbus-daemon dbus-bin)
 # The OpenLDAP server and tools of scripts/with-slapd.sh, for the tests and
 # the enforcement benchmark (which also runs ldapadd and ldapmodify).
 openldap=(slapd ldap-utils)
-services=(dbus dbus-x11 gnome-keyring libsecret-tools "${openldap[@]}")
+services=(dbus dbus-x11 "${bus[@]}" gnome-keyring libsecret-tools "${openldap[@]}")
 # The Samba AD domain controller of scripts/with-samba-ad.sh. Not the
 # samba-ad-dc metapackage: the winbind it pulls in is not needed (the script
 # runs Samba without winbindd), nor are krb5-user or smbclient.
@@ -24,7 +27,7 @@ services+=(samba samba-ad-provision samba-dsdb-modules samba-vfs-modules
 want=("${build[@]}")
 case "${1:-build}" in
   build) ;;
-  shots) want+=("${display[@]}") ;;
+  shots) want+=("${display[@]}" "${bus[@]}") ;;
   test)  want+=("${display[@]}" "${services[@]}") ;;
   bench) want+=("${openldap[@]}") ;;
   *) echo "usage: $0 build|test|bench|shots" >&2; exit 2 ;;

@@ -18,5 +18,7 @@ trap 'rm -rf "$ws"' EXIT
 # audit screens and the persons' accounts have something to show (exit code
 # 3 means some actions wait for approval: the screens show that too)
 "$bin" --workspace "$ws/demo" enforce --yes >/dev/null 2>&1 || [ $? -eq 3 ]
-xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp" \
+# on a private session bus: without one, Fyne's D-Bus calls (desktop
+# settings, notifications) would each start a bus daemon that outlives it
+"$here/with-session-bus.sh" xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp" \
   "$here/capture.sh" "$bin" "$ws/demo" "$out" "${screens[@]}"

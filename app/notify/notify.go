@@ -123,6 +123,21 @@ func (d *DBus) close() {
 	}
 }
 
+// Unavailable returns a notifier that shows nothing and says why, for a
+// process that cannot show notifications (HasSessionBus is false). It
+// logs the reason once.
+func Unavailable(reason string) app.Notifier { return &unavailable{reason: reason} }
+
+type unavailable struct {
+	reason string
+	once   sync.Once
+}
+
+func (u *unavailable) Notify(title, _ string) error {
+	u.once.Do(func() { slog.Warn("desktop notifications are not shown", "reason", u.reason) })
+	return engine.Errorf(engine.Unavailable, "desktop notifications are not shown: %s", u.reason)
+}
+
 // Close closes the connection to the bus, if any.
 func (d *DBus) Close() error {
 	d.mu.Lock()

@@ -25,3 +25,13 @@ func TestWithoutASessionBusNotifyFailsWithoutPanicking(t *testing.T) {
 func TestBodyMarkupIsEscaped(t *testing.T) {
 	assert.Equal(t, "Smith &amp; Jones &lt;b&gt;", escapeMarkup("Smith & Jones <b>"))
 }
+
+func TestAnUnavailableNotifierSaysWhy(t *testing.T) {
+	n := Unavailable("there is no D-Bus session bus")
+	for range 2 {
+		err := n.Notify("Title", "Body")
+		require.Error(t, err)
+		assert.True(t, engine.IsCode(err, engine.Unavailable))
+		assert.Contains(t, err.Error(), "there is no D-Bus session bus")
+	}
+}

@@ -4,6 +4,8 @@ package notify
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/godbus/dbus/v5"
@@ -18,6 +20,9 @@ const StatusNotifierWatcher = "org.kde.StatusNotifierWatcher"
 // StatusNotifierWatcher runs on the session bus. Without one, an icon in
 // the tray would be invisible, and a window hidden there unreachable.
 func TrayHost() bool {
+	if !HasSessionBus() {
+		return false
+	}
 	conn, err := dbus.SessionBusPrivateNoAutoStartup()
 	if err != nil {
 		return false
@@ -31,4 +36,21 @@ func TrayHost() bool {
 	var has bool
 	err = conn.BusObject().CallWithContext(ctx, "org.freedesktop.DBus.NameHasOwner", 0, StatusNotifierWatcher).Store(&has)
 	return err == nil && has
+}
+
+// HasSessionBus reports whether a session bus is there to connect to,
+// without starting one: DBUS_SESSION_BUS_ADDRESS names it, or the user's
+// bus socket exists. A client library asked for the session bus without
+// one starts a bus daemon of its own (dbus-launch), which outlives the
+// process and serves nobody.
+func HasSessionBus() bool {
+	if a := os.Getenv("DBUS_SESSION_BUS_ADDRESS"); a != "" && a != "autolaunch:" {
+		return true
+	}
+	if dir := os.Getenv("XDG_RUNTIME_DIR"); dir != "" {
+		if fi, err := os.Stat(filepath.Join(dir, "bus")); err == nil && fi.Mode()&os.ModeSocket != 0 {
+			return true
+		}
+	}
+	return false
 }

@@ -60,6 +60,10 @@ func runGUI(workspace, screen string, opts app.Options) error {
 	}
 	defer a.Close()
 	notifier := ui.NewNotifier(fa)
+	if !notify.HasSessionBus() {
+		// Fyne would start a D-Bus daemon of its own for each notification
+		notifier = notify.Unavailable("there is no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set)")
+	}
 	a.SetNotifier(notifier)
 	// lifecycle notices now and hourly; stopped before the workspace closes
 	defer a.StartLifecycleNotices(app.LifecycleNoticeInterval)()
