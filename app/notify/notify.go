@@ -94,16 +94,8 @@ func (d *DBus) send(title, body string) error {
 // service whether it reads markup.
 func (d *DBus) connect() error {
 	d.close()
-	conn, err := dbus.SessionBusPrivateNoAutoStartup()
+	conn, err := DialSessionBus()
 	if err != nil {
-		return err
-	}
-	if err := conn.Auth(nil); err != nil {
-		conn.Close()
-		return err
-	}
-	if err := conn.Hello(); err != nil {
-		conn.Close()
 		return err
 	}
 	d.conn = conn
@@ -114,6 +106,24 @@ func (d *DBus) connect() error {
 		d.markup = slices.Contains(caps, "body-markup")
 	}
 	return nil
+}
+
+// DialSessionBus opens a private connection to the session bus, ready for
+// calls. It never starts a bus: without one it fails.
+func DialSessionBus() (*dbus.Conn, error) {
+	conn, err := dbus.SessionBusPrivateNoAutoStartup()
+	if err != nil {
+		return nil, err
+	}
+	if err := conn.Auth(nil); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	if err := conn.Hello(); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return conn, nil
 }
 
 func (d *DBus) close() {

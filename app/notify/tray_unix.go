@@ -7,8 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"time"
-
-	"github.com/godbus/dbus/v5"
 )
 
 // StatusNotifierWatcher is the D-Bus name of the service that shows
@@ -23,14 +21,11 @@ func TrayHost() bool {
 	if !HasSessionBus() {
 		return false
 	}
-	conn, err := dbus.SessionBusPrivateNoAutoStartup()
+	conn, err := DialSessionBus()
 	if err != nil {
 		return false
 	}
 	defer conn.Close()
-	if conn.Auth(nil) != nil || conn.Hello() != nil {
-		return false
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
 	var has bool

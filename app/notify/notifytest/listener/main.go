@@ -53,22 +53,6 @@ type line struct {
 	TrayItem     string                   `json:"trayItem,omitempty"`
 }
 
-func connect() (*dbus.Conn, error) {
-	conn, err := dbus.SessionBusPrivateNoAutoStartup()
-	if err != nil {
-		return nil, err
-	}
-	if err := conn.Auth(nil); err != nil {
-		conn.Close()
-		return nil, err
-	}
-	if err := conn.Hello(); err != nil {
-		conn.Close()
-		return nil, err
-	}
-	return conn, nil
-}
-
 // layout is a com.canonical.dbusmenu item: its id, properties and
 // children.
 type layout struct {
@@ -78,7 +62,7 @@ type layout struct {
 }
 
 func showMenu(service, click string) error {
-	conn, err := connect()
+	conn, err := notify.DialSessionBus()
 	if err != nil {
 		return err
 	}
@@ -126,7 +110,7 @@ func run(out string, tray bool) error {
 		b, _ := json.Marshal(l)
 		f.Write(append(b, '\n'))
 	}
-	conn, err := connect()
+	conn, err := notify.DialSessionBus()
 	if err != nil {
 		return err
 	}
