@@ -31,8 +31,8 @@ type AggregationSettings struct {
 // lower case without diacritics: "vanderberg pj 19800102 m". The family
 // name comes first and the parts are short, so that a typo or a missing
 // prefix costs little similarity while another birth date or other
-// initials cost much. A person without a family name gets no value and is
-// never suggested.
+// initials cost much. A person without a family name or a birth date
+// gets no value and is never suggested.
 const DefaultAggregationSnippet = `// Persons whose values are alike are suggested as the same human.
 // "Pieter J. van der Berg", born 2 January 1980, male:
 //   vanderberg pj 19800102 m
@@ -43,7 +43,9 @@ const initials = plain(Person.Name.Initials) || plain(Person.Name.GivenName).sli
 const birthDate = Person.Details.BirthDate.replace(/-/g, '');
 const gender = plain(Person.Details.Gender).slice(0, 1);
 
-family === '' ? '' : [family, initials, birthDate, gender].filter(part => part !== '').join(' ');
+// without a family name and a birth date two persons are too easily alike
+// (P. Jansen and P. Jansen): no value, never compared
+family === '' || birthDate === '' ? '' : [family, initials, birthDate, gender].filter(part => part !== '').join(' ');
 `
 
 // The similarity measures.

@@ -337,7 +337,8 @@ func TestSourceFormCreatesASourceWithALivePreviewAndImportsIt(t *testing.T) {
 	assert.Equal(t, engine.NewDate(2020, 1, 1), e.preview.person.Contracts[0].StartDate)
 	assert.Empty(t, e.preview.errs)
 	assert.Contains(t, texts(e.preview.mapped), "Given1 FAMILY1")
-	assert.Equal(t, "family1 g", e.preview.aggValue, "the default aggregation value: family name and initial (no birth date or gender mapped)")
+	assert.Equal(t, "", e.preview.aggValue, "the default aggregation value needs a birth date, which this source has not")
+	assert.Contains(t, texts(e.preview.mapped), "(empty: never compared)")
 
 	// the aggregation value is a mapping like the others
 	e.aggValue.typ.SetSelected("Person field")

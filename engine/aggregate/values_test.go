@@ -49,10 +49,10 @@ func TestDefaultSnippetGivesFamilyNameInitialsBirthDateAndGender(t *testing.T) {
 		"vanderberg pj 19800102 m",
 		"orstedmuller z 19900315 f",
 		"strauss j 19751231 m",
-		"lefevre h f",           // no birth date
+		"",                      // no birth date: no value, never compared
 		"vanderberg a 19800102", // the prefix inside the family name: the same family
-		"",                      // no family name: no value, never compared
-		"darcy",
+		"",                      // no family name: no value
+		"",
 	}, got)
 }
 
@@ -66,10 +66,10 @@ func TestValuesMapFieldsAndFixedTexts(t *testing.T) {
 		person("hr", "1", engine.Name{FamilyName: "Jansen"}, "", ""),
 		person("ad", "2", engine.Name{FamilyName: "Jansen"}, "", ""),
 		person("erp", "3", engine.Name{FamilyName: "Jansen"}, "", "F"),
-		person("gone", "4", engine.Name{FamilyName: "Jansen", Initials: "K"}, "", ""), // a source no longer configured: the default
+		person("gone", "4", engine.Name{FamilyName: "Jansen", Initials: "K"}, "1970-05-06", ""), // a source no longer configured: the default
 	)
 	assert.Empty(t, errs)
-	assert.Equal(t, []string{"Jansen", "same", "F-3", "jansen k"}, got)
+	assert.Equal(t, []string{"Jansen", "same", "F-3", "jansen k 19700506"}, got)
 }
 
 func TestAFailingSnippetGivesAnErrorEntryNotAFailure(t *testing.T) {
