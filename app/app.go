@@ -7,6 +7,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 
 	"provisio/app/boltstore"
@@ -50,9 +51,10 @@ type App struct {
 	clock    engine.Clock
 	importer *importing.Importer
 
-	// run allows one pipeline run (import, later evaluation and
-	// enforcement) at a time.
-	run sync.Mutex
+	// run allows one pipeline run (import, evaluation, enforcement, a
+	// scheduled run of all three) at a time; running says which.
+	run     runLock
+	running string
 	// aggMu serialises aggregation decisions.
 	aggMu sync.Mutex
 	// config serialises changes to the configuration, so that two edits
@@ -71,6 +73,10 @@ type App struct {
 	// people caches the latest snapshot's persons for rules.
 	peopleMu sync.Mutex
 	people   *people
+
+	// schedules are the scheduler and the schedule runs going (guarded by
+	// mu; see schedules.go).
+	schedules schedulesState
 }
 
 // OpenExisting opens the workspace in folder dir, which must exist: a
@@ -101,6 +107,10 @@ func Open(dir string, opts Options) (*App, error) {
 	}
 	a.importer = &importing.Importer{Store: st, Clock: a.clock}
 	if err := a.markInterrupted(context.Background()); err != nil {
+		st.Close()
+		return nil, err
+	}
+	if err := a.markScheduleRunsInterrupted(context.Background()); err != nil {
 		st.Close()
 		return nil, err
 	}
@@ -146,12 +156,102 @@ func (a *App) connector(src *engine.SourceSystem) (engine.SourceConnector, error
 }
 
 // beginRun takes the pipeline lock, or says what is running.
-func (a *App) beginRun() (func(), error) {
+func (a *App) beginRun() (func(), error) { return a.beginRunAs("") }
+
+// beginRunAs takes the pipeline lock for what (such as "an import"), or
+// says what is running: a manual run fails fast rather than wait behind
+// another, which could take hours.
+func (a *App) beginRunAs(what string) (func(), error) {
 	if !a.run.TryLock() {
-		return nil, engine.Errorf(engine.Unavailable, "another run is in progress in this workspace; wait for it to finish or cancel it")
+		a.mu.Lock()
+		busy := a.running
+		a.mu.Unlock()
+		if busy == "" {
+			busy = "another run"
+		}
+		return nil, engine.Errorf(engine.Unavailable, "%s is in progress in this workspace; wait for it to finish or cancel it", capitalize(busy))
 	}
-	return a.run.Unlock, nil
+	return a.ranAs(what), nil
 }
+
+// ranAs records what holds the pipeline lock and returns the function
+// that lets it go.
+func (a *App) ranAs(what string) func() {
+	a.mu.Lock()
+	a.running = what
+	a.mu.Unlock()
+	return func() {
+		a.mu.Lock()
+		a.running = ""
+		a.mu.Unlock()
+		a.run.Unlock()
+	}
+}
+
+// waitRunAs takes the pipeline lock for what, waiting for the run that
+// holds it (which it returns, "" when it did not wait), until ctx ends.
+func (a *App) waitRunAs(ctx context.Context, what string, waiting func(behind string)) (func(), string, error) {
+	if a.run.TryLock() {
+		return a.ranAs(what), "", nil
+	}
+	a.mu.Lock()
+	behind := a.running
+	a.mu.Unlock()
+	if behind == "" {
+		behind = "another run"
+	}
+	if waiting != nil {
+		waiting(behind)
+	}
+	if err := a.run.Lock(ctx); err != nil {
+		return nil, behind, err
+	}
+	return a.ranAs(what), behind, nil
+}
+
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// runLock is a mutex whose Lock can be given up: a scheduled run waits
+// for the run ahead of it, but not past shutdown. Waiters get it in the
+// order they came (a channel's senders queue), and TryLock never takes it
+// from one: the release hands it straight to the first waiter.
+type runLock struct {
+	once sync.Once
+	ch   chan struct{}
+}
+
+func (l *runLock) c() chan struct{} {
+	l.once.Do(func() { l.ch = make(chan struct{}, 1) })
+	return l.ch
+}
+
+// TryLock takes the lock if it is free.
+func (l *runLock) TryLock() bool {
+	select {
+	case l.c() <- struct{}{}:
+		return true
+	default:
+		return false
+	}
+}
+
+// Lock waits for the lock until ctx ends.
+func (l *runLock) Lock(ctx context.Context) error {
+	select {
+	case l.c() <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return engine.Errorf(engine.Canceled, "cancelled while waiting for the run in progress")
+	}
+}
+
+// Unlock lets the lock go.
+func (l *runLock) Unlock() { <-l.c() }
 
 // Invalidate drops the caches built from the latest snapshot, so they are
 // rebuilt on next use.

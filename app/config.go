@@ -94,6 +94,15 @@ func (a *App) SaveSourceSystem(ctx context.Context, src engine.SourceSystem, ori
 	} else {
 		cfg.SourceSystems = append(cfg.SourceSystems, src)
 	}
+	if originalKey != "" && originalKey != src.Key { // schedules import it by its new key
+		for j := range cfg.Schedules {
+			for k, key := range cfg.Schedules[j].Sources {
+				if key == originalKey {
+					cfg.Schedules[j].Sources[k] = src.Key
+				}
+			}
+		}
+	}
 	if err := cfg.Validate(); err != nil {
 		return "", err
 	}
@@ -159,6 +168,11 @@ func (a *App) DeleteSourceSystem(ctx context.Context, key string) error {
 		return engine.Errorf(engine.NotFound, "there is no source system %q", key)
 	}
 	src := cfg.SourceSystems[i]
+	for _, s := range cfg.Schedules {
+		if slices.Contains(s.Sources, key) {
+			return engine.Errorf(engine.Conflict, "source system %q cannot be deleted: schedule %q imports it; take it out of the schedule (or delete the schedule) first", src.Name, s.Name)
+		}
+	}
 	cfg.SourceSystems = slices.Delete(cfg.SourceSystems, i, i+1)
 	// the persons leave and the source goes in one transaction
 	run, _, err := a.importer.RemoveSource(ctx, &src, cfg)
@@ -235,7 +249,7 @@ func (a *App) checkConfig(cfg *engine.Config) error {
 			return err
 		}
 	}
-	return nil
+	return checkSchedules(cfg)
 }
 
 // ExportConfig writes the configuration as a ConfigFile. Secrets appear
@@ -270,6 +284,7 @@ func (a *App) ImportConfig(ctx context.Context, r io.Reader, name, baseDir strin
 	}
 	cfg := file.Config
 	resolveFileSettings(cfg, baseDir)
+	a.stampSchedules(cfg)
 	if err := a.checkConfig(cfg); err != nil {
 		return nil, engine.Errorf(engine.Invalid, "%s: %v", name, err)
 	}
@@ -310,6 +325,7 @@ func (a *App) ImportConfig(ctx context.Context, r io.Reader, name, baseDir strin
 		return nil, err
 	}
 	a.invalidate()
+	a.reloadSchedules(cfg)
 	return cfg, nil
 }
 

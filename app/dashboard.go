@@ -27,7 +27,17 @@ type Dashboard struct {
 	// an evaluation now would: the persons or the rules changed since.
 	LastEvaluation *engine.EvaluationInfo `json:"lastEvaluation,omitempty"`
 	Outdated       string                 `json:"outdated,omitempty"`
+
+	// NextRuns are the schedules due next, soonest first (at most
+	// dashboardNextRuns).
+	NextRuns []ScheduleInfo `json:"nextRuns,omitempty"`
+	// ScheduleAttention are the schedule runs that failed, were blocked,
+	// missed or interrupted, and were not acknowledged; newest first.
+	ScheduleAttention []engine.ScheduleRun `json:"scheduleAttention,omitempty"`
 }
+
+// dashboardNextRuns is how many upcoming runs the dashboard shows.
+const dashboardNextRuns = 5
 
 // Dashboard gathers the overview.
 func (a *App) Dashboard(ctx context.Context) (*Dashboard, error) {
@@ -75,7 +85,28 @@ func (a *App) Dashboard(ctx context.Context) (*Dashboard, error) {
 	if err := a.dashboardRules(ctx, d); err != nil {
 		return nil, err
 	}
+	if err := a.dashboardSchedules(ctx, d); err != nil {
+		return nil, err
+	}
 	return d, nil
+}
+
+// dashboardSchedules fills in the next runs and the schedule runs that
+// need attention.
+func (a *App) dashboardSchedules(ctx context.Context, d *Dashboard) error {
+	all, err := a.Schedules(ctx)
+	if err != nil {
+		return err
+	}
+	for _, s := range all {
+		if !s.NextRun.IsZero() {
+			d.NextRuns = append(d.NextRuns, s)
+		}
+	}
+	slices.SortStableFunc(d.NextRuns, func(x, y ScheduleInfo) int { return x.NextRun.Compare(y.NextRun) })
+	d.NextRuns = d.NextRuns[:min(len(d.NextRuns), dashboardNextRuns)]
+	d.ScheduleAttention, err = a.ScheduleAttention(ctx)
+	return err
 }
 
 // dashboardRules fills in the rules and the latest evaluation, and whether

@@ -230,11 +230,42 @@ type RunDetail struct {
 // rest is written, target by target, and recorded in the journal, the
 // ledger and the audit log.
 func (a *App) Enforce(ctx context.Context, opts EnforceOptions, progress func(enforce.Progress)) (*engine.EnforcementRun, error) {
-	done, err := a.beginRun()
+	done, err := a.beginRunAs("an enforcement run")
 	if err != nil {
 		return nil, err
 	}
 	defer done()
+	return a.enforce(ctx, opts, progress)
+}
+
+// enforce is Enforce for a caller that holds the pipeline lock.
+func (a *App) enforce(ctx context.Context, opts EnforceOptions, progress func(enforce.Progress)) (*engine.EnforcementRun, error) {
+	p, err := a.prepareEnforce(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	run, err := a.store.StartRun(ctx, p.run, p.results)
+	if err != nil {
+		return nil, err
+	}
+	return a.runPlan(ctx, run, p.plan, p.results, p.ledger, nil, progress)
+}
+
+// preparedRun is an enforcement run with its thresholds checked, not yet
+// started.
+type preparedRun struct {
+	run     *engine.EnforcementRun
+	plan    *engine.Evaluation
+	results []engine.ActionResult
+	ledger  *engine.Ledger
+	// held are the indexes of the actions a threshold holds back.
+	held []int
+}
+
+// prepareEnforce picks the targets of a run's actions and checks the
+// thresholds, writing nothing: what a scheduled run that enforces only
+// when nothing is blocked looks at first.
+func (a *App) prepareEnforce(ctx context.Context, opts EnforceOptions) (*preparedRun, error) {
 	plan, err := a.planToEnforce(ctx, opts.Evaluation)
 	if err != nil {
 		return nil, err
@@ -280,11 +311,7 @@ func (a *App) Enforce(ctx context.Context, opts EnforceOptions, progress func(en
 		b := breachOf(breaches, &plan.Actions[i])
 		results[i].Outcome, results[i].Error = engine.OutcomeBlocked, b
 	}
-	run, err = a.store.StartRun(ctx, run, results)
-	if err != nil {
-		return nil, err
-	}
-	return a.runPlan(ctx, run, plan, results, ledger, nil, progress)
+	return &preparedRun{run: run, plan: plan, results: results, ledger: ledger, held: held}, nil
 }
 
 func breachOf(breaches []engine.Breach, a *engine.Action) string {
@@ -432,7 +459,7 @@ func (a *App) writePlan(ctx context.Context, run *engine.EnforcementRun, plan *e
 // still pending are written. A create the interrupted run may already have
 // made is found by its identity instead of made twice.
 func (a *App) ResumeRun(ctx context.Context, id uint64, progress func(enforce.Progress)) (*engine.EnforcementRun, error) {
-	done, err := a.beginRun()
+	done, err := a.beginRunAs("an enforcement run")
 	if err != nil {
 		return nil, err
 	}
@@ -471,7 +498,7 @@ func (a *App) RetryFailed(ctx context.Context, id uint64, indexes []int, progres
 }
 
 func (a *App) rerun(ctx context.Context, id uint64, indexes []int, from engine.Outcome, run bool, progress func(enforce.Progress)) (*engine.EnforcementRun, error) {
-	done, err := a.beginRun()
+	done, err := a.beginRunAs("an enforcement run")
 	if err != nil {
 		return nil, err
 	}

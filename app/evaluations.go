@@ -138,11 +138,16 @@ func (a *App) compileRules(ctx context.Context, opts EvaluateOptions) (*rules.En
 // Evaluate compares what the rules want with the ledger for every person of
 // the latest snapshot and stores the plan. It writes nothing to any target.
 func (a *App) Evaluate(ctx context.Context, opts EvaluateOptions, progress func(done, total int)) (*engine.EvaluationInfo, error) {
-	done, err := a.beginRun()
+	done, err := a.beginRunAs("an evaluation")
 	if err != nil {
 		return nil, err
 	}
 	defer done()
+	return a.evaluate(ctx, opts, progress)
+}
+
+// evaluate is Evaluate for a caller that holds the pipeline lock.
+func (a *App) evaluate(ctx context.Context, opts EvaluateOptions, progress func(done, total int)) (*engine.EvaluationInfo, error) {
 	defer limitMemory(evaluateMemoryLimit)()
 	env, set, version, err := a.compileRules(ctx, opts)
 	if err != nil {

@@ -27,11 +27,16 @@ func (o ImportOutcome) Blocked() bool { return o.Run != nil && o.Run.Status == e
 // the first failure (a Blocked error when a threshold held an import back
 // and nothing failed). Only one run goes at a time in a workspace.
 func (a *App) RunImport(ctx context.Context, keys []string, progress func(importing.Progress)) ([]ImportOutcome, error) {
-	done, err := a.beginRun()
+	done, err := a.beginRunAs("an import")
 	if err != nil {
 		return nil, err
 	}
 	defer done()
+	return a.runImport(ctx, keys, progress)
+}
+
+// runImport is RunImport for a caller that holds the pipeline lock.
+func (a *App) runImport(ctx context.Context, keys []string, progress func(importing.Progress)) ([]ImportOutcome, error) {
 	defer limitMemory(importMemoryLimit)()
 	cfg, err := a.Config(ctx)
 	if err != nil {
@@ -144,7 +149,7 @@ func (a *App) PendingImports(ctx context.Context) ([]engine.ImportRun, error) {
 // ApproveImport accepts a pending import: its persons become a new
 // snapshot.
 func (a *App) ApproveImport(ctx context.Context, id uint64, note string) (*engine.ImportRun, *engine.SnapshotInfo, error) {
-	done, err := a.beginRun()
+	done, err := a.beginRunAs("an import approval")
 	if err != nil {
 		return nil, nil, err
 	}

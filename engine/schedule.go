@@ -70,7 +70,28 @@ const (
 	ScheduleMissed ScheduleOutcome = "missed"
 	// ScheduleInterrupted: Provisio stopped while it ran.
 	ScheduleInterrupted ScheduleOutcome = "interrupted"
+	// ScheduleWaiting: it is queued behind another run (QueuedBehind).
+	ScheduleWaiting ScheduleOutcome = "waiting"
+	// ScheduleSkipped: it was due while the schedule's previous run was
+	// still going or waiting, so it did not run a second time.
+	ScheduleSkipped ScheduleOutcome = "skipped"
 )
+
+// NeedsAttention reports whether a run's outcome asks the administrator
+// to look (until acknowledged): it failed, was blocked, missed or
+// interrupted.
+func (r *ScheduleRun) NeedsAttention() bool {
+	switch r.Outcome {
+	case ScheduleFailed, ScheduleBlocked, ScheduleMissed, ScheduleInterrupted:
+		return !r.Acknowledged
+	}
+	return false
+}
+
+// Finished reports whether the run is over (or never ran).
+func (r *ScheduleRun) Finished() bool {
+	return r.Outcome != ScheduleRunning && r.Outcome != ScheduleWaiting
+}
 
 // ScheduleRun is one run of a schedule (or a record of runs missed).
 type ScheduleRun struct {
