@@ -107,7 +107,6 @@ func TestScheduleRunRecordsTheRunInTheHistoryWithWhatItMade(t *testing.T) {
 	assert.Equal(t, run.Enforcement, runs[0].ID)
 }
 
-
 func TestScheduleRunOfABlockedImportExitsWithTheBlockedCode(t *testing.T) {
 	ws, hr := newThresholdWorkspace(t)
 	runOK(t, ws, "schedule", "add", "--name", "Import", "--source", "hr", "--every-hours", "6", "--enforce", "unblocked")
