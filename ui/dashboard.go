@@ -27,6 +27,7 @@ type dashboardScreen struct {
 	evaluation   *widget.Label
 	enforcement  *widget.Label
 	attention    *fyne.Container
+	nextRuns     *widget.Label
 	asOf         *widget.Label
 	root         fyne.CanvasObject
 
@@ -56,6 +57,8 @@ func newDashboardScreen(w *Window) *dashboardScreen {
 	s.enforcement = widget.NewLabel("No enforcement run yet.")
 	s.enforcement.Wrapping = fyne.TextWrapWord
 	s.attention = container.NewVBox()
+	s.nextRuns = widget.NewLabel("No schedules yet.")
+	s.nextRuns.Wrapping = fyne.TextWrapWord
 	s.asOf = widget.NewLabel("")
 	s.asOf.SizeName = theme.SizeNameCaptionText
 
@@ -75,6 +78,8 @@ func newDashboardScreen(w *Window) *dashboardScreen {
 				widget.NewButton("Open imports", func() { s.w.Show(ScreenImports) })))),
 		container.NewVBox(
 			widget.NewCard("Needs attention", "", s.attention),
+			widget.NewCard("Next runs", "", container.NewVBox(s.nextRuns,
+				widget.NewButton("Open schedules", func() { s.w.Show(ScreenSchedules) }))),
 			widget.NewCard("Rules and evaluation", "", container.NewVBox(s.evaluation,
 				container.NewGridWithColumns(2,
 					widget.NewButton("Open business rules", func() { s.w.Show(ScreenRules) }),
@@ -167,6 +172,7 @@ func (s *dashboardScreen) show(d *app.Dashboard, runs []engine.EnforcementRun) {
 		}))
 	}
 	s.enforcementAttention(runs)
+	s.scheduleAttention(d)
 	if n := d.ByStatus[engine.StatusBlocked]; n > 0 {
 		b := widget.NewButton(fmt.Sprintf("%d persons are blocked by missing or unreadable required fields", n), func() {
 			s.w.persons.showStatus(engine.StatusBlocked)
@@ -176,6 +182,45 @@ func (s *dashboardScreen) show(d *app.Dashboard, runs []engine.EnforcementRun) {
 	}
 	if len(s.attention.Objects) == 0 {
 		s.attention.Add(widget.NewLabel("Nothing needs your attention."))
+	}
+}
+
+// scheduleAttention shows the next runs, and adds the schedule runs that
+// failed, were blocked, missed or interrupted, each with a way to
+// acknowledge it.
+func (s *dashboardScreen) scheduleAttention(d *app.Dashboard) {
+	var lines []string
+	for i := range d.NextRuns {
+		n := &d.NextRuns[i]
+		lines = append(lines, fmt.Sprintf("%s: %s (%s)", n.Name, scheduleTime(n.NextRun, n.TimeZone), n.Timing))
+	}
+	if len(lines) == 0 {
+		lines = append(lines, "No schedule is due: add one, or resume a paused one, on the Schedules screen.")
+	}
+	s.nextRuns.SetText(strings.Join(lines, "\n"))
+	for _, r := range d.ScheduleAttention {
+		text := fmt.Sprintf("Schedule %q %s (due %s): %s", r.Name, outcomeWords(&r), r.DueAt.Local().Format("2 Jan 15:04"), r.Message)
+		if r.Outcome == engine.ScheduleMissed {
+			text = fmt.Sprintf("Schedule %q missed %s: %s", r.Name, plural(r.Missed, "run", "runs"), r.Message)
+		}
+		l := widget.NewLabel(text)
+		l.Wrapping = fyne.TextWrapWord
+		l.Importance = widget.WarningImportance
+		if r.Outcome == engine.ScheduleFailed || r.Outcome == engine.ScheduleInterrupted {
+			l.Importance = widget.DangerImportance
+		}
+		s.attention.Add(l)
+		id, schedule := r.ID, r.Schedule
+		buttons := container.NewHBox(
+			widget.NewButtonWithIcon("Acknowledge", theme.ConfirmIcon(), func() { s.w.acknowledge(id) }),
+			widget.NewButton("Open schedule", func() { s.w.schedules.showID(schedule) }))
+		if r.Outcome == engine.ScheduleMissed || r.Outcome == engine.ScheduleInterrupted {
+			buttons.Add(widget.NewButtonWithIcon("Run now", theme.MediaPlayIcon(), func() {
+				s.w.schedules.showID(schedule)
+				s.w.schedules.runNow(schedule)
+			}))
+		}
+		s.attention.Add(buttons)
 	}
 }
 

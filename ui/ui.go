@@ -43,6 +43,7 @@ const (
 	ScreenRules       = "rules"
 	ScreenEvaluation  = "evaluation"
 	ScreenEnforcement = "enforcement"
+	ScreenSchedules   = "schedules"
 	ScreenAudit       = "audit"
 	ScreenSettings    = "settings"
 
@@ -70,6 +71,7 @@ var navItems = []navItem{
 	{ScreenRules, "Business rules", theme.ListIcon},
 	{ScreenEvaluation, "Evaluation", theme.VisibilityIcon},
 	{ScreenEnforcement, "Enforcement", theme.UploadIcon},
+	{ScreenSchedules, "Schedules", theme.CalendarIcon},
 	{ScreenAudit, "Audit log", theme.DocumentIcon},
 	{ScreenSettings, "Settings", theme.SettingsIcon},
 }
@@ -93,6 +95,7 @@ type Window struct {
 	rules       *rulesScreen
 	evaluation  *evaluationScreen
 	enforce     *enforceScreen
+	schedules   *schedulesScreen
 	audit       *auditScreen
 	settings    *settingsScreen
 }
@@ -113,6 +116,7 @@ func newWindow(a *app.App, win fyne.Window, j *jobs) *Window {
 	w.rules = newRulesScreen(w)
 	w.evaluation = newEvaluationScreen(w)
 	w.enforce = newEnforceScreen(w)
+	w.schedules = newSchedulesScreen(w)
 	w.audit = newAuditScreen(w)
 	w.settings = newSettingsScreen(w)
 	w.content = container.NewStack()
@@ -189,6 +193,8 @@ func (w *Window) screen(name string) screen {
 		return w.evaluation
 	case ScreenEnforcement:
 		return w.enforce
+	case ScreenSchedules:
+		return w.schedules
 	case ScreenAudit:
 		return w.audit
 	case ScreenSettings:

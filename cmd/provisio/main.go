@@ -79,6 +79,7 @@ func runGUI(workspace, screen string, opts app.Options) error {
 		win.Show(screen)
 	}
 	win.OfferDemoIfEmpty()
+	defer startSchedules(a, win, w)()
 	w.SetMaster()
 	w.ShowAndRun()
 	return nil

@@ -98,7 +98,7 @@ func (r *runner) root() *cobra.Command {
 	}
 	root.PersistentFlags().StringVar(&r.workspace, "workspace", "", "workspace folder (default $"+app.EnvWorkspace+", else the per-user configuration folder)")
 	root.PersistentFlags().BoolVar(&r.json, "json", false, "write machine-readable JSON")
-	root.Flags().StringVar(&screen, "screen", "", "open the window on this screen: dashboard, sources, imports, persons, aggregation, targets, rules, evaluation, enforcement, audit, settings, or the views source-editor, snapshots and rule-editor")
+	root.Flags().StringVar(&screen, "screen", "", "open the window on this screen: dashboard, sources, imports, persons, aggregation, targets, rules, evaluation, enforcement, schedules, audit, settings, or the views source-editor, snapshots and rule-editor")
 	root.AddCommand(r.demoCmd(), r.configCmd(), r.importCmd(), r.importsCmd(), r.snapshotsCmd(), r.personsCmd(),
 		r.rulesCmd(), r.evaluateCmd(), r.evaluationsCmd(), r.explainCmd(), r.targetsCmd(), r.enforceCmd(), r.runsCmd(), r.auditCmd(),
 		r.aggregationCmd(), r.notificationsCmd(), r.scheduleCmd(), r.daemonCmd())
