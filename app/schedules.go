@@ -627,9 +627,22 @@ func (a *App) pipeline(ctx context.Context, s *engine.Schedule, rec *engine.Sche
 		}
 	}
 	blocked := false
-	if len(s.Sources) > 0 {
+	cfg, err := a.Config(ctx)
+	if err != nil {
+		stop("import", err)
+		return
+	}
+	var sources []string // a disabled source system is not imported
+	for _, k := range s.Sources {
+		if src, ok := cfg.SourceSystem(k); ok && src.Disabled {
+			notes = append(notes, fmt.Sprintf("%s is disabled: not imported", src.Name))
+			continue
+		}
+		sources = append(sources, k)
+	}
+	if len(sources) > 0 {
 		step("import")
-		outcomes, err := a.runImport(ctx, s.Sources, nil)
+		outcomes, err := a.runImport(ctx, sources, nil)
 		for _, o := range outcomes {
 			if o.Run == nil {
 				continue

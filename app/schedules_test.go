@@ -418,3 +418,21 @@ func TestEditingTheTimingRestartsTheMissedRunCount(t *testing.T) {
 	assert.Equal(t, clock.Now(), retimed.CreatedAt)
 	assert.Equal(t, s.ID, retimed.ID, "the id never changes")
 }
+
+func TestADisabledSourceIsNotImportedAndTheRunSaysSo(t *testing.T) {
+	a, _ := clockApp(t, true)
+	ctx := context.Background()
+	s := saveSchedule(t, a, daily("Nightly", "06:00", engine.EnforceNever))
+	cfg, err := a.Config(ctx)
+	require.NoError(t, err)
+	src, _ := cfg.SourceSystem("hr")
+	src.Disabled = true
+	_, err = a.SaveSourceSystem(ctx, *src, "hr")
+	require.NoError(t, err)
+	r, err := a.RunSchedule(ctx, s.ID)
+	require.NoError(t, err)
+	assert.Equal(t, engine.ScheduleSucceeded, r.Outcome)
+	assert.Empty(t, r.Imports)
+	assert.Contains(t, r.Message, "HR export is disabled: not imported")
+	assert.NotZero(t, r.Evaluation)
+}
