@@ -31,6 +31,10 @@ type Dashboard struct {
 	// NextRuns are the schedules due next, soonest first (at most
 	// dashboardNextRuns).
 	NextRuns []ScheduleInfo `json:"nextRuns,omitempty"`
+	// Suggestions counts the possible duplicates waiting for a decision,
+	// and Held the persons they hold.
+	Suggestions int `json:"suggestions"`
+	Held        int `json:"held"`
 	// ScheduleAttention are the schedule runs that failed, were blocked,
 	// missed or interrupted, and were not acknowledged; newest first.
 	ScheduleAttention []engine.ScheduleRun `json:"scheduleAttention,omitempty"`
@@ -88,6 +92,17 @@ func (a *App) Dashboard(ctx context.Context) (*Dashboard, error) {
 	if err := a.dashboardSchedules(ctx, d); err != nil {
 		return nil, err
 	}
+	g, err := a.aggregation(ctx)
+	if err != nil {
+		return nil, err
+	}
+	held := map[string]bool{}
+	for _, s := range g.Suggestions {
+		for _, id := range s.Held {
+			held[id] = true
+		}
+	}
+	d.Suggestions, d.Held = len(g.Suggestions), len(held)
 	return d, nil
 }
 

@@ -173,6 +173,15 @@ func (s *dashboardScreen) show(d *app.Dashboard, runs []engine.EnforcementRun) {
 	}
 	s.enforcementAttention(runs)
 	s.scheduleAttention(d)
+	if d.Suggestions > 0 {
+		text := plural(d.Suggestions, "possible duplicate waits", "possible duplicates wait") + " for a decision"
+		if d.Held > 0 {
+			text += fmt.Sprintf(" (%s held until then)", plural(d.Held, "person", "persons"))
+		}
+		b := widget.NewButton(text, func() { s.w.Show(ScreenAggregation) })
+		b.Importance = widget.WarningImportance
+		s.attention.Add(b)
+	}
 	if n := d.ByStatus[engine.StatusBlocked]; n > 0 {
 		b := widget.NewButton(fmt.Sprintf("%d persons are blocked by missing or unreadable required fields", n), func() {
 			s.w.persons.showStatus(engine.StatusBlocked)

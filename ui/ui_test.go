@@ -171,6 +171,9 @@ func TestDashboardShowsPersonsByStatusAndWhatNeedsAttention(t *testing.T) {
 	blocked := button(d.attention, fmt.Sprintf("%d persons are blocked by missing or unreadable required fields", counts[engine.StatusBlocked]))
 	require.NotNil(t, blocked)
 
+	duplicates := button(d.attention, "3 possible duplicates wait for a decision (3 persons held until then)")
+	require.NotNil(t, duplicates, "the demo's three humans under two numbers")
+
 	test.Tap(blocked)
 	h.wait()
 	assert.Equal(t, ScreenPersons, h.w.current)

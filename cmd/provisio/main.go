@@ -69,17 +69,17 @@ func runGUI(workspace, screen string, opts app.Options) error {
 	defer a.StartLifecycleNotices(app.LifecycleNoticeInterval)()
 	w := fa.NewWindow("Provisio")
 	win := ui.NewWindow(a, w)
+	var tray *ui.Tray
 	if desk, ok := fa.(desktop.App); ok && notify.TrayHost() {
 		desk.SetSystemTrayIcon(icon)
-		// Scheduling stays nil until the scheduler is wired in: the tray
-		// then offers no schedule items.
-		win.UseTray(desk, ui.TrayOptions{Available: notify.TrayHost, Notifier: notifier})
+		tray = win.UseTray(desk, ui.TrayOptions{Available: notify.TrayHost, Notifier: notifier,
+			Scheduling: traySchedules{a: a, notifier: notifier}})
 	}
 	if screen != "" {
 		win.Show(screen)
 	}
 	win.OfferDemoIfEmpty()
-	defer startSchedules(a, win, w)()
+	defer startSchedules(a, win, w, tray)()
 	w.SetMaster()
 	w.ShowAndRun()
 	return nil

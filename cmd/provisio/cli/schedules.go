@@ -481,6 +481,11 @@ func (r *runner) daemonCmd() *cobra.Command {
 			return r.withApp(func(a *app.App) error {
 				ctx, cancel := interruptible(cmd.Context())
 				defer cancel()
+				if r.env.Notifier != nil { // the desktop's notifications, over D-Bus, when there is one
+					a.SetNotifier(r.env.Notifier)
+				}
+				// lifecycle notices now and hourly, stopped before the workspace closes
+				defer a.StartLifecycleNotices(app.LifecycleNoticeInterval)()
 				var mu sync.Mutex
 				logRun := func(run engine.ScheduleRun) {
 					mu.Lock()
