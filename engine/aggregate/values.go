@@ -122,8 +122,11 @@ func Values(ctx context.Context, cfg *engine.Config, persons []*engine.Person, o
 		return nil, nil, err
 	}
 	known := make(map[string]bool, len(cfg.SourceSystems))
+	// the sources that keep the default value, which runs in Go
+	native := map[string]bool{defaultKey: true}
 	for _, src := range cfg.SourceSystems {
 		known[src.Key] = true
+		native[src.Key] = src.AggregationValue == nil
 	}
 	pop := rules.NewPopulation(env, persons, opts.Departments, opts.AsOf)
 	items := make([]Item, len(persons))
@@ -156,6 +159,10 @@ func Values(ctx context.Context, cfg *engine.Config, persons []*engine.Person, o
 					key := p.Source
 					if !known[key] {
 						key = defaultKey
+					}
+					if native[key] {
+						items[i].Value = DefaultValue(p)
+						continue
 					}
 					pop.Subject(i, &subj)
 					v, err := s.Value(key, &in)
