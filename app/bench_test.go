@@ -673,3 +673,32 @@ func BenchmarkLiveCount300k(b *testing.B) {
 	}
 	b.ReportMetric(float64(n), "matched")
 }
+
+// BenchmarkAggregationScan300k looks for duplicates among the 300,000
+// persons of a snapshot as an import does after it: decode the persons,
+// compute their aggregation values (the default, in Go), find the pairs
+// and hold the new persons. The benchmark data has the demo generator's
+// duplicates (0.2%: the same human under a second number).
+func BenchmarkAggregationScan300k(b *testing.B) {
+	data, _ := benchData(b)
+	a := openBench(b, data)
+	defer a.Close()
+	ctx := context.Background()
+	if _, err := a.RunImport(ctx, nil, nil); err != nil {
+		b.Fatal(err)
+	}
+	var g *engine.Aggregation
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		a.Invalidate() // decode the persons again, as after a new snapshot
+		b.StartTimer()
+		var err error
+		if g, err = a.ScanAggregation(ctx, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(g.Scanned), "persons")
+	b.ReportMetric(float64(g.Comparisons), "pairs")
+	b.ReportMetric(float64(len(g.Suggestions)), "suggestions")
+}
