@@ -472,6 +472,7 @@ func TestConfigImportDoesNotLeavePersonsWithoutTheirSource(t *testing.T) {
 	ctx := context.Background()
 	_, err := a.CreateDemo(ctx, nil)
 	require.NoError(t, err)
+	require.NoError(t, a.DeleteSchedule(ctx, demo.NightlySchedule)) // it imports "hr" too
 	var out bytes.Buffer
 	require.NoError(t, a.ExportConfig(ctx, &out))
 	renamed := strings.Replace(out.String(), `"key": "hr"`, `"key": "hr2"`, 1)

@@ -81,6 +81,7 @@ func (a *App) CreateDemo(ctx context.Context, progress func(importing.Progress))
 	if err := a.checkConfig(cfg); err != nil {
 		return nil, err
 	}
+	a.stampSchedules(cfg)
 	if err := checkRules(cfg, file.Rules); err != nil {
 		return nil, err
 	}

@@ -13,21 +13,24 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"provisio/app"
+	"provisio/app/demo"
 	"provisio/app/boltstore"
 	"provisio/engine"
 )
 
 // clockApp opens a fresh workspace on a fake clock at day (09:00 UTC),
 // with the demo when demo is set.
-func clockApp(t *testing.T, demo bool) (*app.App, *clockwork.FakeClock) {
+func clockApp(t *testing.T, withDemo bool) (*app.App, *clockwork.FakeClock) {
 	t.Helper()
 	clock := clockwork.NewFakeClockAt(day)
 	a, err := app.Open(filepath.Join(t.TempDir(), "ws"), app.Options{Clock: clock})
 	require.NoError(t, err)
 	t.Cleanup(func() { a.Close() })
-	if demo {
+	if withDemo {
 		_, err := a.CreateDemo(context.Background(), nil)
 		require.NoError(t, err)
+		// the tests make schedules of their own
+		require.NoError(t, a.DeleteSchedule(context.Background(), demo.NightlySchedule))
 	}
 	return a, clock
 }

@@ -9,7 +9,7 @@ bin=$(realpath "$1")
 out=$(mkdir -p "$2" && cd "$2" && pwd)
 shift 2
 screens=("$@")
-[ ${#screens[@]} -gt 0 ] || screens=(dashboard sources source-editor imports snapshots persons aggregation targets rules rule-editor evaluation enforcement audit settings)
+[ ${#screens[@]} -gt 0 ] || screens=(dashboard sources source-editor imports snapshots persons aggregation targets rules rule-editor evaluation enforcement schedules audit settings)
 
 ws=$(mktemp -d)
 trap 'rm -rf "$ws"' EXIT

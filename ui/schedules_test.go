@@ -12,8 +12,16 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"provisio/app"
+	"provisio/app/demo"
 	"provisio/engine"
 )
+
+// withoutDemoSchedule deletes the demo's schedule: the tests make their
+// own.
+func (h *harness) withoutDemoSchedule() {
+	h.t.Helper()
+	require.NoError(h.t, h.app.DeleteSchedule(context.Background(), demo.NightlySchedule))
+}
 
 // schedulesScreen opens the Schedules screen.
 func (h *harness) schedulesScreen() *schedulesScreen {
@@ -25,6 +33,7 @@ func (h *harness) schedulesScreen() *schedulesScreen {
 
 func TestScheduleMadeInTheEditorRunsNowAndShowsInItsHistory(t *testing.T) {
 	h := newHarness(t, true)
+	h.withoutDemoSchedule()
 	s := h.schedulesScreen()
 	assert.Contains(t, texts(s.root), "Select a schedule")
 	test.Tap(button(s.root, "Add schedule"))
@@ -88,6 +97,7 @@ func TestScheduleMadeInTheEditorRunsNowAndShowsInItsHistory(t *testing.T) {
 
 func TestPauseResumeAndDeleteASchedule(t *testing.T) {
 	h := newHarness(t, true)
+	h.withoutDemoSchedule()
 	_, err := h.app.SaveSchedule(context.Background(), engine.Schedule{Name: "Nightly", Sources: []string{"hr"}, Evaluate: true, Every: &engine.Every{At: "06:00"}, TimeZone: "UTC"})
 	require.NoError(t, err)
 	s := h.schedulesScreen()
@@ -108,6 +118,7 @@ func TestPauseResumeAndDeleteASchedule(t *testing.T) {
 
 func TestDashboardShowsTheNextRunsAndAFailedRunUntilAcknowledged(t *testing.T) {
 	h := newHarness(t, true)
+	h.withoutDemoSchedule()
 	ctx := context.Background()
 	_, err := h.app.SaveSchedule(ctx, engine.Schedule{Name: "Nightly", Sources: []string{"hr"}, Evaluate: true, Every: &engine.Every{At: "06:00"}, TimeZone: "UTC"})
 	require.NoError(t, err)

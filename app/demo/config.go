@@ -114,6 +114,12 @@ func Config(persons int) *engine.ConfigFile {
 		}},
 	}
 	cfg.TargetSystems = demoTargets(persons >= LargeOrganisation)
+	// a nightly import and evaluation; enforcing stays a decision to take
+	// on the Enforcement screen
+	cfg.Schedules = []engine.Schedule{{
+		ID: NightlySchedule, Name: "Nightly HR import", Sources: []string{SourceKey}, Evaluate: true,
+		Every: &engine.Every{At: "06:00"},
+	}}
 	return &engine.ConfigFile{Format: engine.ConfigFormat, Version: engine.ConfigFileVersion, Config: cfg, Rules: demoRules()}
 }
 
@@ -271,6 +277,9 @@ func demoTargets(large bool) []engine.TargetSystem {
 		},
 	}
 }
+
+// NightlySchedule is the id of the demo's schedule.
+const NightlySchedule = "nightly-hr-import"
 
 // demoRules are the demo's business rules: six published, one draft.
 func demoRules() []engine.Rule {

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"provisio/app"
+	"provisio/app/demo"
 	"provisio/cmd/provisio/cli"
 	"provisio/engine"
 )
@@ -29,7 +30,7 @@ func runAt(t *testing.T, ctx context.Context, now time.Time, ws string, args ...
 }
 
 func TestScheduleAddListShowEditAndDelete(t *testing.T) {
-	ws := newDemoWorkspace(t)
+	ws := newDemoWorkspaceWithoutSchedules(t)
 	r := runOK(t, ws, "schedule", "add", "--name", "Nightly HR", "--source", "hr", "--daily", "06:00", "--zone", "Europe/Amsterdam", "--enforce", "unblocked")
 	assert.Contains(t, r.stdout, "schedule nightly-hr added: every day at 06:00 (Europe/Amsterdam); import hr; evaluate; enforce unless blocked")
 	// testNow is 1 January 2027 09:30 UTC: the next 06:00 in Amsterdam is tomorrow's
@@ -63,7 +64,7 @@ func TestScheduleAddListShowEditAndDelete(t *testing.T) {
 }
 
 func TestScheduleAddExplainsWhatIsWrong(t *testing.T) {
-	ws := newDemoWorkspace(t)
+	ws := newDemoWorkspaceWithoutSchedules(t)
 	for _, c := range []struct {
 		args []string
 		says string
@@ -82,7 +83,7 @@ func TestScheduleAddExplainsWhatIsWrong(t *testing.T) {
 }
 
 func TestScheduleRunRecordsTheRunInTheHistoryWithWhatItMade(t *testing.T) {
-	ws := newDemoWorkspace(t)
+	ws := newDemoWorkspaceWithoutSchedules(t)
 	runOK(t, ws, "schedule", "add", "--name", "Nightly", "--source", "hr", "--daily", "06:00", "--enforce", "always", "--paused")
 	var run engine.ScheduleRun
 	runJSON(t, ws, &run, "schedule", "run", "nightly")
@@ -117,7 +118,7 @@ func TestScheduleRunOfABlockedImportExitsWithTheBlockedCode(t *testing.T) {
 }
 
 func TestPauseAndResumeOneOrAllSchedules(t *testing.T) {
-	ws := newDemoWorkspace(t)
+	ws := newDemoWorkspaceWithoutSchedules(t)
 	runOK(t, ws, "schedule", "add", "--name", "A", "--source", "hr", "--daily", "06:00")
 	runOK(t, ws, "schedule", "add", "--name", "B", "--source", "hr", "--daily", "07:00")
 	r := runOK(t, ws, "schedule", "pause", "a")
@@ -136,7 +137,7 @@ func TestPauseAndResumeOneOrAllSchedules(t *testing.T) {
 }
 
 func TestDaemonReportsRunsMissedWhileNothingRanAndStopsOnInterrupt(t *testing.T) {
-	ws := newDemoWorkspace(t)
+	ws := newDemoWorkspaceWithoutSchedules(t)
 	runOK(t, ws, "schedule", "add", "--name", "Nightly", "--source", "hr", "--daily", "06:00", "--zone", "UTC")
 
 	// three days later, the daemon starts, and is stopped at once
@@ -161,11 +162,20 @@ func TestDaemonReportsRunsMissedWhileNothingRanAndStopsOnInterrupt(t *testing.T)
 }
 
 func TestConfigImportChecksTheSchedules(t *testing.T) {
-	ws := newDemoWorkspace(t)
+	ws := newDemoWorkspaceWithoutSchedules(t)
 	runOK(t, ws, "schedule", "add", "--name", "Nightly", "--source", "hr", "--daily", "06:00")
 	file := filepath.Join(t.TempDir(), "config.json")
 	exported := exportConfig(t, ws)
 	require.NoError(t, os.WriteFile(file, []byte(strings.Replace(exported, `"at": "06:00"`, `"at": "06:61"`, 1)), 0o600))
 	r := runFails(t, cli.ExitError, ws, "config", "import", file)
 	assert.Contains(t, r.stderr, `schedule "Nightly": every.at: "06:61" is not a time of day`)
+}
+
+// newDemoWorkspaceWithoutSchedules is a demo workspace without the demo's
+// schedule: the tests make their own.
+func newDemoWorkspaceWithoutSchedules(t *testing.T) string {
+	t.Helper()
+	ws := newDemoWorkspace(t)
+	runOK(t, ws, "schedule", "delete", demo.NightlySchedule)
+	return ws
 }
