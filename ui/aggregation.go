@@ -270,7 +270,7 @@ func (s *aggregationScreen) showComparison(sg app.NamedSuggestion, c *app.Compar
 	}
 	fields := c.Fields
 	rows := len(fields) + 2
-	table := newTable([]column{{"Field", 180}, {c.A.ID, 260}, {c.B.ID, 260}, {"", 40}},
+	table := newTable([]column{{"Field", 170}, {c.A.ID, 215}, {c.B.ID, 215}},
 		func() int { return rows },
 		func(row, col int) string {
 			switch {
@@ -278,28 +278,26 @@ func (s *aggregationScreen) showComparison(sg app.NamedSuggestion, c *app.Compar
 				f := fields[row]
 				switch col {
 				case 0:
+					if !f.Same {
+						return f.Label + "  ≠"
+					}
 					return f.Label
 				case 1:
 					return f.A
-				case 2:
-					return f.B
 				}
-				if !f.Same {
-					return "≠"
-				}
-				return ""
+				return f.B
 			case row == len(fields):
-				return [...]string{"Contracts", strings.Join(c.AContracts, "; "), strings.Join(c.BContracts, "; "), ""}[col]
+				return [...]string{"Contracts", strings.Join(c.AContracts, "; "), strings.Join(c.BContracts, "; ")}[col]
 			default:
-				return [...]string{"Entitlements", fmt.Sprint(c.AEntitlements), fmt.Sprint(c.BEntitlements), ""}[col]
+				return [...]string{"Entitlements", fmt.Sprint(c.AEntitlements), fmt.Sprint(c.BEntitlements)}[col]
 			}
 		})
 	merge := widget.NewButtonWithIcon("Merge…", theme.ContentAddIcon(), func() { s.askMerge(sg, c) })
 	merge.Importance = widget.HighImportance
 	reject := widget.NewButtonWithIcon("Not the same…", theme.CancelIcon(), func() { s.askReject(sg) })
 	s.sugDetail.Objects = []fyne.CanvasObject{title, score, held,
-		withMinSize(table, 500, float32(rows+1)*38+8),
 		container.NewHBox(merge, reject),
+		withMinSize(table, 500, float32(rows+1)*38+8),
 	}
 	s.sugDetail.Refresh()
 }
