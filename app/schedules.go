@@ -835,3 +835,22 @@ func (a *App) markScheduleRunsInterrupted(ctx context.Context) error {
 	}
 	return nil
 }
+
+// ScheduleSteps says what a schedule does, a step each: "import hr,
+// payroll", "evaluate", "enforce if nothing was blocked".
+func ScheduleSteps(s *engine.Schedule) []string {
+	var steps []string
+	if len(s.Sources) > 0 {
+		steps = append(steps, "import "+strings.Join(s.Sources, ", "))
+	}
+	if s.Evaluate {
+		steps = append(steps, "evaluate")
+	}
+	switch s.Enforce {
+	case engine.EnforceUnblocked:
+		steps = append(steps, "enforce if nothing was blocked")
+	case engine.EnforceAlways:
+		steps = append(steps, "enforce")
+	}
+	return steps
+}

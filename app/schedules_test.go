@@ -13,8 +13,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"provisio/app"
-	"provisio/app/demo"
 	"provisio/app/boltstore"
+	"provisio/app/demo"
 	"provisio/engine"
 )
 

@@ -3,6 +3,7 @@ package ui
 import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 )
 
@@ -17,4 +18,28 @@ func listAndDetail(title string, add *widget.Button, list, body fyne.CanvasObjec
 	split := container.NewHSplit(container.NewBorder(top, nil, nil, nil, list), body)
 	split.Offset = offset
 	return split, container.NewStack(split)
+}
+
+// twoLineList is the list of a list-and-detail screen: a bold name over a
+// line of details, per item. count returns the number of items and item
+// the two texts of one (called only for an index below count).
+func twoLineList(count func() int, item func(i int) (name, info string)) *widget.List {
+	return widget.NewList(count,
+		func() fyne.CanvasObject {
+			name := widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+			name.Truncation = fyne.TextTruncateEllipsis
+			info := widget.NewLabel("")
+			info.SizeName = theme.SizeNameCaptionText
+			info.Truncation = fyne.TextTruncateEllipsis
+			return container.NewVBox(name, info)
+		},
+		func(id widget.ListItemID, o fyne.CanvasObject) {
+			if id >= count() {
+				return
+			}
+			name, info := item(id)
+			box := o.(*fyne.Container)
+			box.Objects[0].(*widget.Label).SetText(name)
+			box.Objects[1].(*widget.Label).SetText(info)
+		})
 }

@@ -66,31 +66,17 @@ func newRulesScreen(w *Window) *rulesScreen {
 	s.state.SetSelected(allStates)
 	s.state.OnChanged = func(string) { s.filter() }
 	s.count = widget.NewLabel("")
-	s.list = widget.NewList(func() int { return len(s.hits) },
-		func() fyne.CanvasObject {
-			name := widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-			name.Truncation = fyne.TextTruncateEllipsis
-			info := widget.NewLabel("")
-			info.Truncation = fyne.TextTruncateEllipsis
-			info.SizeName = theme.SizeNameCaptionText
-			return container.NewVBox(name, info)
-		},
-		func(id widget.ListItemID, o fyne.CanvasObject) {
-			if id >= len(s.hits) {
-				return
-			}
-			r := s.summaries[s.hits[id]]
-			box := o.(*fyne.Container)
-			box.Objects[0].(*widget.Label).SetText(r.Name)
-			info := stateLabels[r.State]
-			if r.Matched >= 0 { // at the latest evaluation of the rules in force
-				info += " · " + thousands(r.Matched) + " matched"
-			}
-			if len(r.Categories) > 0 {
-				info += " · " + strings.Join(r.Categories, ", ")
-			}
-			box.Objects[1].(*widget.Label).SetText(info)
-		})
+	s.list = twoLineList(func() int { return len(s.hits) }, func(i int) (string, string) {
+		r := s.summaries[s.hits[i]]
+		info := stateLabels[r.State]
+		if r.Matched >= 0 { // at the latest evaluation of the rules in force
+			info += " · " + thousands(r.Matched) + " matched"
+		}
+		if len(r.Categories) > 0 {
+			info += " · " + strings.Join(r.Categories, ", ")
+		}
+		return r.Name, info
+	})
 	s.list.OnSelected = func(id widget.ListItemID) {
 		if id < len(s.hits) {
 			s.selected = s.summaries[s.hits[id]].ID

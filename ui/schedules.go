@@ -47,24 +47,10 @@ type schedulesScreen struct {
 
 func newSchedulesScreen(w *Window) *schedulesScreen {
 	s := &schedulesScreen{w: w, running: map[string]bool{}}
-	s.list = widget.NewList(func() int { return len(s.items) },
-		func() fyne.CanvasObject {
-			name := widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-			name.Truncation = fyne.TextTruncateEllipsis
-			info := widget.NewLabel("")
-			info.SizeName = theme.SizeNameCaptionText
-			info.Truncation = fyne.TextTruncateEllipsis
-			return container.NewVBox(name, info)
-		},
-		func(id widget.ListItemID, o fyne.CanvasObject) {
-			if id >= len(s.items) {
-				return
-			}
-			it := &s.items[id]
-			box := o.(*fyne.Container)
-			box.Objects[0].(*widget.Label).SetText(it.Name)
-			box.Objects[1].(*widget.Label).SetText(nextRunWords(it) + " · " + lastRunWords(it.LastRun))
-		})
+	s.list = twoLineList(func() int { return len(s.items) }, func(i int) (string, string) {
+		it := &s.items[i]
+		return it.Name, nextRunWords(it) + " · " + lastRunWords(it.LastRun)
+	})
 	s.list.OnSelected = func(id widget.ListItemID) {
 		if id < len(s.items) && s.items[id].ID != s.selected {
 			s.selected = s.items[id].ID
@@ -287,24 +273,6 @@ func scheduleTime(t time.Time, zone string) string {
 	return t.Format("Mon 2 Jan 15:04 MST")
 }
 
-// scheduleSteps says what a schedule does, in words.
-func scheduleSteps(sc *engine.Schedule) string {
-	var steps []string
-	if len(sc.Sources) > 0 {
-		steps = append(steps, "import "+strings.Join(sc.Sources, ", "))
-	}
-	if sc.Evaluate {
-		steps = append(steps, "evaluate")
-	}
-	switch sc.Enforce {
-	case engine.EnforceUnblocked:
-		steps = append(steps, "enforce if nothing was blocked")
-	case engine.EnforceAlways:
-		steps = append(steps, "enforce")
-	}
-	return strings.Join(steps, ", then ")
-}
-
 // scheduleDetail is one schedule with its actions and its history.
 type scheduleDetail struct {
 	s  *schedulesScreen
@@ -367,7 +335,7 @@ func (d *scheduleDetail) fill() {
 		zone = "this machine's time zone (" + time.Local.String() + ")"
 	}
 	d.summary.SetText(fmt.Sprintf("Runs %s, in %s.\nSteps: %s.\n%s; %s.",
-		scheduler.Describe(&engine.Schedule{Cron: it.Cron, Every: it.Every}), zone, scheduleSteps(&it.Schedule),
+		scheduler.Describe(&engine.Schedule{Cron: it.Cron, Every: it.Every}), zone, strings.Join(app.ScheduleSteps(&it.Schedule), ", then "),
 		capitalize(nextRunWords(it)), lastRunWords(it.LastRun)))
 	switch {
 	case d.s.running[it.ID] || it.Busy:

@@ -35,25 +35,14 @@ type sourcesScreen struct {
 
 func newSourcesScreen(w *Window) *sourcesScreen {
 	s := &sourcesScreen{w: w}
-	s.list = widget.NewList(func() int { return len(s.sources) },
-		func() fyne.CanvasObject {
-			name := widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-			name.Truncation = fyne.TextTruncateEllipsis
-			info := widget.NewLabel("")
-			info.SizeName = theme.SizeNameCaptionText
-			info.Truncation = fyne.TextTruncateEllipsis
-			return container.NewVBox(name, info)
-		},
-		func(id widget.ListItemID, o fyne.CanvasObject) {
-			src := s.sources[id]
-			box := o.(*fyne.Container)
-			box.Objects[0].(*widget.Label).SetText(src.Name)
-			state := "enabled"
-			if src.Disabled {
-				state = "disabled"
-			}
-			box.Objects[1].(*widget.Label).SetText(fmt.Sprintf("%s · %s · %s", src.Key, src.Kind, state))
-		})
+	s.list = twoLineList(func() int { return len(s.sources) }, func(i int) (string, string) {
+		src := s.sources[i]
+		state := "enabled"
+		if src.Disabled {
+			state = "disabled"
+		}
+		return src.Name, fmt.Sprintf("%s · %s · %s", src.Key, src.Kind, state)
+	})
 	s.list.OnSelected = func(id widget.ListItemID) {
 		if id < len(s.sources) {
 			s.selected = s.sources[id].Key

@@ -55,24 +55,10 @@ type targetsScreen struct {
 
 func newTargetsScreen(w *Window) *targetsScreen {
 	s := &targetsScreen{w: w, tasks: map[string]*taskPanel{}, debounce: 400 * time.Millisecond}
-	s.list = widget.NewList(func() int { return len(s.targets) },
-		func() fyne.CanvasObject {
-			name := widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-			name.Truncation = fyne.TextTruncateEllipsis
-			info := widget.NewLabel("")
-			info.SizeName = theme.SizeNameCaptionText
-			info.Truncation = fyne.TextTruncateEllipsis
-			return container.NewVBox(name, info)
-		},
-		func(id widget.ListItemID, o fyne.CanvasObject) {
-			if id >= len(s.targets) {
-				return
-			}
-			t := &s.targets[id]
-			box := o.(*fyne.Container)
-			box.Objects[0].(*widget.Label).SetText(t.Name)
-			box.Objects[1].(*widget.Label).SetText(targetSummary(t))
-		})
+	s.list = twoLineList(func() int { return len(s.targets) }, func(i int) (string, string) {
+		t := &s.targets[i]
+		return t.Name, targetSummary(t)
+	})
 	s.list.OnSelected = func(id widget.ListItemID) {
 		if id < len(s.targets) {
 			s.selected = s.targets[id].Key

@@ -126,7 +126,7 @@ func (r *runner) scheduleCmd() *cobra.Command {
 				fmt.Fprintln(w, "ID\tNAME\tWHEN\tSTEPS\tNEXT RUN\tLAST RUN")
 				for i := range all {
 					s := &all[i]
-					fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", s.ID, s.Name, s.Timing, scheduleSteps(&s.Schedule), nextRunText(s), lastRunText(s.LastRun))
+					fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", s.ID, s.Name, s.Timing, strings.Join(app.ScheduleSteps(&s.Schedule), "; "), nextRunText(s), lastRunText(s.LastRun))
 				}
 			})
 		})
@@ -153,7 +153,7 @@ func (r *runner) scheduleCmd() *cobra.Command {
 				return r.emit(out, func(w io.Writer) {
 					fmt.Fprintf(w, "Schedule:\t%s (%s)\n", s.Name, s.ID)
 					fmt.Fprintf(w, "When:\t%s\n", s.Timing)
-					fmt.Fprintf(w, "Steps:\t%s\n", scheduleSteps(&s.Schedule))
+					fmt.Fprintf(w, "Steps:\t%s\n", strings.Join(app.ScheduleSteps(&s.Schedule), "; "))
 					fmt.Fprintf(w, "Next run:\t%s\n", nextRunText(s))
 					if s.Problem != "" {
 						fmt.Fprintf(w, "Problem:\t%s\n", s.Problem)
@@ -357,7 +357,7 @@ func (r *runner) showSaved(ctx context.Context, a *app.App, id, what string) err
 		return err
 	}
 	return r.emit(s, func(w io.Writer) {
-		fmt.Fprintf(w, "schedule %s %s: %s; %s; next run %s\n", s.ID, what, s.Timing, scheduleSteps(&s.Schedule), nextRunText(s))
+		fmt.Fprintf(w, "schedule %s %s: %s; %s; next run %s\n", s.ID, what, s.Timing, strings.Join(app.ScheduleSteps(&s.Schedule), "; "), nextRunText(s))
 	})
 }
 
@@ -375,25 +375,6 @@ func runError(run *engine.ScheduleRun) error {
 	default:
 		return engine.Errorf(engine.Internal, "schedule %q %s: %s", run.Name, run.Outcome, run.Message)
 	}
-}
-
-// scheduleSteps says what a schedule does: "import hr, payroll; evaluate;
-// enforce unless blocked".
-func scheduleSteps(s *engine.Schedule) string {
-	var steps []string
-	if len(s.Sources) > 0 {
-		steps = append(steps, "import "+strings.Join(s.Sources, ", "))
-	}
-	if s.Evaluate {
-		steps = append(steps, "evaluate")
-	}
-	switch s.Enforce {
-	case engine.EnforceUnblocked:
-		steps = append(steps, "enforce unless blocked")
-	case engine.EnforceAlways:
-		steps = append(steps, "enforce")
-	}
-	return strings.Join(steps, "; ")
 }
 
 // nextRunText is when a schedule runs next, in its own time zone.

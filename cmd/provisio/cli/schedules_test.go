@@ -32,7 +32,7 @@ func runAt(t *testing.T, ctx context.Context, now time.Time, ws string, args ...
 func TestScheduleAddListShowEditAndDelete(t *testing.T) {
 	ws := newDemoWorkspaceWithoutSchedules(t)
 	r := runOK(t, ws, "schedule", "add", "--name", "Nightly HR", "--source", "hr", "--daily", "06:00", "--zone", "Europe/Amsterdam", "--enforce", "unblocked")
-	assert.Contains(t, r.stdout, "schedule nightly-hr added: every day at 06:00 (Europe/Amsterdam); import hr; evaluate; enforce unless blocked")
+	assert.Contains(t, r.stdout, "schedule nightly-hr added: every day at 06:00 (Europe/Amsterdam); import hr; evaluate; enforce if nothing was blocked")
 	// testNow is 1 January 2027 09:30 UTC: the next 06:00 in Amsterdam is tomorrow's
 	assert.Contains(t, r.stdout, "next run 2027-01-02 06:00 CET")
 
