@@ -104,6 +104,17 @@ func (a *App) personLedgers(ctx context.Context, ids []string) (map[string][]eng
 	return out, nil
 }
 
+// nameIn returns a function that names a person of persons by id: their
+// display name, or the id with missing after it.
+func nameIn(persons map[string]*engine.Person, missing string) func(id string) string {
+	return func(id string) string {
+		if p := persons[id]; p != nil {
+			return displayName(p)
+		}
+		return id + missing
+	}
+}
+
 func displayName(p *engine.Person) string {
 	if p.DisplayName != "" {
 		return p.DisplayName
@@ -198,12 +209,7 @@ func (a *App) merge(ctx context.Context, req MergeRequest, automatic bool) (*eng
 		return slices.Contains(req.Members, s.A) || slices.Contains(req.Members, s.B) || seen[s.A] && seen[s.B]
 	})
 
-	name := func(id string) string {
-		if p := persons[id]; p != nil {
-			return displayName(p)
-		}
-		return id
-	}
+	name := nameIn(persons, "")
 	how := "transferred to the main person where they have nothing in the target, else left unmanaged"
 	if req.Entitlements == engine.LeaveUnmanaged {
 		how = "left with the merged persons, unmanaged"
@@ -267,12 +273,7 @@ func (a *App) Unmerge(ctx context.Context, which string) (*engine.Merge, error) 
 	if err != nil {
 		return nil, err
 	}
-	name := func(id string) string {
-		if p := persons[id]; p != nil {
-			return displayName(p)
-		}
-		return id
-	}
+	name := nameIn(persons, "")
 	now := a.clock.Now()
 	audit := []engine.AuditEntry{{At: now, Person: m.Main, PersonName: name(m.Main), Op: engine.OpUnmerge, Outcome: engine.OutcomeDone,
 		Changes: []engine.AttributeChange{{Attribute: "merged", Old: strings.Join(m.Members, ", ")}}, Error: fmt.Sprintf("merge %d undone by the administrator", m.ID)}}
@@ -328,12 +329,7 @@ func (a *App) RejectSuggestion(ctx context.Context, x, y, note string) error {
 	now := a.clock.Now()
 	g.Rejections = append(g.Rejections, engine.Rejection{A: lo, B: hi, Note: note, At: now})
 	g.Suggestions = slices.DeleteFunc(g.Suggestions, func(s engine.Suggestion) bool { return s.A == lo && s.B == hi })
-	name := func(id string) string {
-		if p := persons[id]; p != nil {
-			return displayName(p)
-		}
-		return id
-	}
+	name := nameIn(persons, "")
 	e := engine.AuditEntry{At: now, Person: lo, PersonName: name(lo), Op: engine.OpReject, Outcome: engine.OutcomeDone,
 		Changes: []engine.AttributeChange{{Attribute: "not the same human as", New: hi + " (" + name(hi) + ")"}}, Error: "rejected by the administrator"}
 	if note != "" {
@@ -499,12 +495,7 @@ func (a *App) AggregationOverview(ctx context.Context) (*AggregationOverview, er
 	if err != nil {
 		return nil, err
 	}
-	name := func(id string) string {
-		if p := persons[id]; p != nil {
-			return displayName(p)
-		}
-		return id + " (not in the latest snapshot)"
-	}
+	name := nameIn(persons, " (not in the latest snapshot)")
 	o := &AggregationOverview{Rejections: g.Rejections, Exclusions: g.Exclusions, ScannedAt: g.ScannedAt, Snapshot: g.Snapshot,
 		Scanned: g.Scanned, Comparisons: g.Comparisons, ValueErrorCount: g.ValueErrorCount, ValueErrors: g.ValueErrors, Settings: cfg.AggregationSettings()}
 	held := map[string]bool{}
