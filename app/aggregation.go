@@ -140,6 +140,12 @@ type MergeRequest struct {
 // it does to each entitlement, is written to the audit log; it holds
 // across imports until it is undone with Unmerge.
 func (a *App) Merge(ctx context.Context, req MergeRequest) (*engine.Merge, error) {
+	// a merge moves entitlements in the ledger: not while a run writes it
+	done, err := a.beginRunAs("a merge of persons")
+	if err != nil {
+		return nil, err
+	}
+	defer done()
 	a.aggMu.Lock()
 	defer a.aggMu.Unlock()
 	return a.merge(ctx, req, false)
@@ -248,6 +254,11 @@ func (a *App) merge(ctx context.Context, req MergeRequest, automatic bool) (*eng
 // the entitlements the merge transferred or left unmanaged are theirs
 // again as before.
 func (a *App) Unmerge(ctx context.Context, which string) (*engine.Merge, error) {
+	done, err := a.beginRunAs("an unmerge of persons")
+	if err != nil {
+		return nil, err
+	}
+	defer done()
 	a.aggMu.Lock()
 	defer a.aggMu.Unlock()
 	g0, err := a.aggregation(ctx)

@@ -23,13 +23,19 @@ const maxValueErrors = 100
 // the automatic-merge score are merged at once. Imports scan when they
 // make a snapshot. progress, when set, is told how far it got.
 func (a *App) ScanAggregation(ctx context.Context, progress func(importing.Progress)) (*engine.Aggregation, error) {
+	// automatic merges move entitlements: not while a run writes them
+	done, err := a.beginRunAs("a search for duplicate persons")
+	if err != nil {
+		return nil, err
+	}
+	defer done()
 	a.aggMu.Lock()
 	defer a.aggMu.Unlock()
 	return a.scanAggregation(ctx, progress)
 }
 
 // scanAfterImport scans after an import made a snapshot, unless
-// aggregation is switched off.
+// aggregation is switched off. The caller holds the pipeline lock.
 func (a *App) scanAfterImport(ctx context.Context, progress func(importing.Progress)) error {
 	cfg, err := a.Config(ctx)
 	if err != nil {
@@ -38,7 +44,9 @@ func (a *App) scanAfterImport(ctx context.Context, progress func(importing.Progr
 	if cfg.AggregationSettings().Disabled {
 		return nil
 	}
-	_, err = a.ScanAggregation(ctx, progress)
+	a.aggMu.Lock()
+	defer a.aggMu.Unlock()
+	_, err = a.scanAggregation(ctx, progress)
 	return err
 }
 

@@ -348,3 +348,48 @@ func TestAutomaticMergeFromItsScore(t *testing.T) {
 	assert.Len(t, entries, 3, "each automatic merge is audited")
 	assert.Contains(t, entries[0].Error, "automatically")
 }
+
+func TestAPlanMadeBeforeADecisionIsNotEnforced(t *testing.T) {
+	a := demoApp(t)
+	ctx := context.Background()
+	info, err := a.Evaluate(ctx, app.EvaluateOptions{}, nil)
+	require.NoError(t, err)
+	plan, err := a.Evaluation(ctx, info.ID)
+	require.NoError(t, err)
+	who := plan.Actions[0].Person
+	require.NoError(t, a.Exclude(ctx, who, "left in a hurry"))
+
+	_, err = a.Enforce(ctx, app.EnforceOptions{Evaluation: info.ID}, nil)
+	require.Error(t, err, "the plan still grants to the person excluded since")
+	assert.True(t, engine.IsCode(err, engine.Conflict), "%v", err)
+	assert.Contains(t, err.Error(), "decisions on persons")
+}
+
+func TestStoreKeepsDecisionsWithTheirLedgerChangesAndAudit(t *testing.T) {
+	a := enforcedDemo(t)
+	ctx := context.Background()
+	holders, none := withAccounts(t, a, "ad")
+	before, err := a.PersonAccounts(ctx, holders[0])
+	require.NoError(t, err)
+	_, err = a.Merge(ctx, app.MergeRequest{Main: none[0], Members: []string{holders[0]}, Entitlements: engine.TransferEntitlements})
+	require.NoError(t, err)
+	dir := a.Dir()
+	require.NoError(t, a.Close())
+
+	// reopened: the merge, its ledger changes and its audit entries are there
+	b, err := app.Open(dir, app.Options{Clock: engine.FixedClock(day)})
+	require.NoError(t, err)
+	defer b.Close()
+	g, err := b.Aggregation(ctx)
+	require.NoError(t, err)
+	require.Len(t, g.Merges, 1)
+	after, err := b.PersonAccounts(ctx, none[0])
+	require.NoError(t, err)
+	assert.Len(t, after, len(before), "every target's entitlements moved to the main person")
+	n, err := b.VerifyAudit(ctx)
+	require.NoError(t, err)
+	entries, err := b.Audit(ctx, engine.AuditFilter{Op: engine.OpMerge})
+	require.NoError(t, err)
+	assert.Greater(t, len(entries), 1, "the decision and each entitlement it moved")
+	assert.Positive(t, n)
+}

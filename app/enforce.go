@@ -352,7 +352,7 @@ func (a *App) planToEnforce(ctx context.Context, id uint64) (*engine.Evaluation,
 		return nil, err
 	}
 	if plan.LedgerVersion != version {
-		return nil, engine.Errorf(engine.Conflict, "evaluation %d was made before the targets last changed (the ledger moved on since): evaluate again, then enforce the new plan", id)
+		return nil, engine.Errorf(engine.Conflict, "evaluation %d was made before the targets or the decisions on persons (merges, exclusions) last changed: evaluate again, then enforce the new plan", id)
 	}
 	return plan, nil
 }

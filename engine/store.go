@@ -333,9 +333,10 @@ type Store interface {
 	// suggestions (empty for a new workspace).
 	LoadAggregation(ctx context.Context) (*Aggregation, error)
 	// SaveAggregation replaces the aggregation state, applies ledger
-	// changes (counting a new ledger version when there are any) and
-	// appends audit entries (numbered and chained by the store), in one
-	// transaction.
+	// changes and appends audit entries (numbered and chained by the
+	// store), in one transaction. It always counts a new ledger version:
+	// decisions on persons change what a plan must do, so a plan made
+	// before one is out of date.
 	SaveAggregation(ctx context.Context, g *Aggregation, ledger []LedgerChange, audit []AuditEntry) error
 
 	// SaveScheduleRun records a schedule run, assigning its ID when it has

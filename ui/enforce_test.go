@@ -547,7 +547,7 @@ func TestPlanMadeBeforeTheTargetsChangedOffersToEvaluateAgain(t *testing.T) {
 	h.startRun(s, "Write to the targets")
 	top := h.win.Canvas().Overlays().Top()
 	require.NotNil(t, top)
-	assert.Contains(t, texts(top), "made before the targets last changed")
+	assert.Contains(t, texts(top), "made before the targets or the decisions on persons (merges, exclusions) last changed")
 	test.Tap(h.overlayButton("Evaluate now"))
 	h.wait()
 	assert.Equal(t, ScreenEvaluation, h.w.current)

@@ -43,7 +43,9 @@ func (s *Store) LoadAggregation(ctx context.Context) (*engine.Aggregation, error
 }
 
 // SaveAggregation replaces the aggregation state, applies ledger changes
-// and appends audit entries in one transaction.
+// and appends audit entries in one transaction. It always counts a new
+// ledger version: a decision changes what a plan must do, so a plan made
+// before it is out of date.
 func (s *Store) SaveAggregation(ctx context.Context, g *engine.Aggregation, ledger []engine.LedgerChange, audit []engine.AuditEntry) error {
 	raw, err := json.Marshal(g)
 	if err != nil {
@@ -53,7 +55,11 @@ func (s *Store) SaveAggregation(ctx context.Context, g *engine.Aggregation, ledg
 		if err := tx.Bucket(bucketAggregation).Put(keyAggregation, raw); err != nil {
 			return err
 		}
-		if err := applyLedgerChanges(tx, ledger); err != nil {
+		if len(ledger) > 0 {
+			if err := applyLedgerChanges(tx, ledger); err != nil { // counts a new version
+				return err
+			}
+		} else if err := bumpCounter(tx, keyLedgerVersion, "ledger"); err != nil {
 			return err
 		}
 		return appendAudit(tx, audit)
