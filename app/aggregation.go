@@ -26,8 +26,11 @@ func (a *App) aggregation(ctx context.Context) (*engine.Aggregation, error) {
 		return nil, err
 	}
 	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.agg != nil { // a decision saved meanwhile is newer
+		return a.agg, nil
+	}
 	a.agg = g
-	a.mu.Unlock()
 	return g, nil
 }
 
@@ -208,12 +211,7 @@ func (a *App) merge(ctx context.Context, req MergeRequest, automatic bool) (*eng
 		m.Moved = moved
 	}
 	m.Entitlements, m.Score, m.Automatic, m.Note, m.At = req.Entitlements, req.Score, automatic, req.Note, now
-	// suggestions between the merged persons are decided; those of the
-	// members with others are no longer theirs (the next scan compares
-	// the merged person)
-	g.Suggestions = slices.DeleteFunc(g.Suggestions, func(s engine.Suggestion) bool {
-		return slices.Contains(req.Members, s.A) || slices.Contains(req.Members, s.B) || seen[s.A] && seen[s.B]
-	})
+	g.Suggestions = suggestionsAfterMerge(g, req.Main, seen)
 
 	name := nameIn(persons, "")
 	how := "transferred to the main person where they have nothing in the target, else left unmanaged"
@@ -247,6 +245,37 @@ func (a *App) merge(ctx context.Context, req MergeRequest, automatic bool) (*eng
 	}
 	out := *m
 	return &out, nil
+}
+
+// suggestionsAfterMerge returns the suggestions once the persons in merged
+// are one, main: those between them are decided; those of a member with
+// someone else are the merged person's now, so whoever they hold stays
+// held until the pair is decided (or the next scan compares the merged
+// person).
+func suggestionsAfterMerge(g *engine.Aggregation, main string, merged map[string]bool) []engine.Suggestion {
+	var out []engine.Suggestion
+	have := map[[2]string]bool{}
+	for _, s := range g.Suggestions {
+		if merged[s.A] && merged[s.B] {
+			continue
+		}
+		if merged[s.A] {
+			s.A = main
+		}
+		if merged[s.B] {
+			s.B = main
+		}
+		if s.B < s.A {
+			s.A, s.B, s.AValue, s.BValue = s.B, s.A, s.BValue, s.AValue
+		}
+		if have[[2]string{s.A, s.B}] || g.Rejected(s.A, s.B) {
+			continue
+		}
+		have[[2]string{s.A, s.B}] = true
+		s.Held = slices.DeleteFunc(slices.Clone(s.Held), func(id string) bool { return merged[id] })
+		out = append(out, s)
+	}
+	return out
 }
 
 // Unmerge undoes a merge, found by its number or by one of its persons:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -392,4 +393,34 @@ func TestStoreKeepsDecisionsWithTheirLedgerChangesAndAudit(t *testing.T) {
 	require.NoError(t, err)
 	assert.Greater(t, len(entries), 1, "the decision and each entitlement it moved")
 	assert.Positive(t, n)
+}
+
+func TestAMergeKeepsHeldWhoASuggestionWithAMemberHeld(t *testing.T) {
+	a := demoApp(t)
+	ctx := context.Background()
+	g, err := a.Aggregation(ctx)
+	require.NoError(t, err)
+	require.NotEmpty(t, g.Suggestions)
+	s := g.Suggestions[0] // s.B is held
+	list, err := a.Persons(ctx)
+	require.NoError(t, err)
+	var other string
+	for _, p := range list.Persons {
+		if p.ID != s.A && p.ID != s.B && p.Status == engine.StatusActive {
+			other = p.ID
+			break
+		}
+	}
+	// s.A joins another person: the suggestion is the merged person's now
+	_, err = a.Merge(ctx, app.MergeRequest{Main: other, Members: []string{s.A}, Entitlements: engine.TransferEntitlements})
+	require.NoError(t, err)
+	g, err = a.Aggregation(ctx)
+	require.NoError(t, err)
+	lo, hi := engine.PairKey(other, s.B)
+	i := slices.IndexFunc(g.Suggestions, func(x engine.Suggestion) bool { return x.A == lo && x.B == hi })
+	require.GreaterOrEqual(t, i, 0, "the suggestion moved to the merged person")
+	assert.Equal(t, []string{s.B}, g.Suggestions[i].Held)
+	d, err := a.Person(ctx, s.B)
+	require.NoError(t, err)
+	assert.Equal(t, engine.StatusExcluded, d.Status, "still held until someone decides")
 }

@@ -157,10 +157,10 @@ func (a *App) ApproveImport(ctx context.Context, id uint64, note string) (*engin
 	run, snap, err := a.importer.Approve(ctx, id, note)
 	if err == nil {
 		a.invalidate()
-		err = a.scanAfterImport(ctx, nil)
-		if err == nil {
-			a.afterSnapshot(ctx)
+		if err = a.scanAfterImport(ctx, nil); err != nil {
+			err = engine.Wrap(engine.ErrorCode(err), err, "import %d is approved (snapshot %d), but looking for duplicate persons failed", id, snap.Number)
 		}
+		a.afterSnapshot(ctx)
 	}
 	return run, snap, err
 }

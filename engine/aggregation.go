@@ -74,9 +74,9 @@ type EntitlementHandling string
 
 // The entitlement handlings.
 const (
-	// TransferEntitlements moves their ledger entries to the main person
-	// (except those the main person already has in the same target and
-	// kind, which are left unmanaged).
+	// TransferEntitlements moves their ledger entries to the main person,
+	// target by target, where the main person has nothing in that target
+	// yet; the others are left unmanaged.
 	TransferEntitlements EntitlementHandling = "transfer"
 	// LeaveUnmanaged keeps their ledger entries where they are but no
 	// longer managed: Provisio neither revokes nor updates them.

@@ -228,38 +228,41 @@ func PlanMerge(main string, members []string, handling engine.EntitlementHandlin
 	return moved, changes
 }
 
-// PlanUnmerge works out the ledger changes that undo a merge: entries
-// transferred to the main person go back to the member they came from,
-// entries left unmanaged are managed again as before. Entries that are no
-// longer in the ledger (revoked since) are left alone. ledger holds the
-// entries of the main person and of each member, by person.
+// PlanUnmerge works out the ledger changes that undo a merge: a target
+// whose entries the merge transferred goes back whole to the member it
+// came from, with what the main person was granted there since (it hangs
+// on that account); entries left unmanaged are managed again as before.
+// Entries that are no longer in the ledger (revoked since) are left alone.
+// ledger holds the entries of the main person and of each member, by
+// person.
 func PlanUnmerge(m *engine.Merge, ledger map[string][]engine.LedgerEntry) []engine.LedgerChange {
-	find := func(person string, key engine.EntitlementKey) (engine.LedgerEntry, bool) {
-		for _, e := range ledger[person] {
-			if e.Key == key {
-				return e, true
-			}
-		}
-		return engine.LedgerEntry{}, false
-	}
-	var changes []engine.LedgerChange
+	from := map[string]string{} // target → the member whose entries it took
 	for _, mv := range m.Moved {
 		if mv.Transferred {
-			e, ok := find(m.Main, mv.Key)
-			if !ok {
+			from[mv.Key.Target] = mv.From
+		}
+	}
+	var changes []engine.LedgerChange
+	for _, e := range ledger[m.Main] {
+		member, ok := from[e.Key.Target]
+		if !ok {
+			continue
+		}
+		changes = append(changes, engine.LedgerChange{Entry: e, Delete: true})
+		e.Person = member
+		changes = append(changes, engine.LedgerChange{Entry: e})
+	}
+	for _, mv := range m.Moved {
+		if mv.Transferred {
+			continue
+		}
+		for _, e := range ledger[mv.From] {
+			if e.Key != mv.Key || e.Unmanaged == mv.WasUnmanaged {
 				continue
 			}
-			changes = append(changes, engine.LedgerChange{Entry: e, Delete: true})
-			e.Person = mv.From
+			e.Unmanaged = mv.WasUnmanaged
 			changes = append(changes, engine.LedgerChange{Entry: e})
-			continue
 		}
-		e, ok := find(mv.From, mv.Key)
-		if !ok || e.Unmanaged == mv.WasUnmanaged {
-			continue
-		}
-		e.Unmanaged = mv.WasUnmanaged
-		changes = append(changes, engine.LedgerChange{Entry: e})
 	}
 	return changes
 }

@@ -176,3 +176,21 @@ func applied(ledger map[string][]engine.LedgerEntry, changes []engine.LedgerChan
 	}
 	return v
 }
+
+func TestUnmergeGivesBackWhatTheMainPersonGotOnATransferredAccount(t *testing.T) {
+	ledger := map[string][]engine.LedgerEntry{
+		"m": {entry("m", "ad", engine.KindAccount, "")},
+		"x": {entry("x", "google", engine.KindAccount, "")},
+	}
+	moved, changes := aggregate.PlanMerge("m", []string{"x"}, engine.TransferEntitlements, ledger)
+	after := applied(ledger, changes)
+	// while merged, the main person is given a group on the transferred account
+	later := entry("m", "google", engine.KindPermission, "staff")
+	after["m"]["google: permission staff"] = later
+
+	back := applied(after.flat(), aggregate.PlanUnmerge(&engine.Merge{Main: "m", Members: []string{"x"}, Moved: moved}, after.flat()))
+	assert.Contains(t, back["x"], "google: account")
+	assert.Contains(t, back["x"], "google: permission staff", "the group hangs on x's account: it goes back with it")
+	assert.NotContains(t, back["m"], "google: permission staff")
+	assert.Contains(t, back["m"], "ad: account", "the main person's own target stays")
+}
