@@ -83,6 +83,17 @@ func TestATimeOfDayIsDueOnceOnTheNightTheClocksGoBack(t *testing.T) {
 	assert.Equal(t, time.Date(2027, 11, 1, 2, 30, 0, 0, ams), second.In(ams), "not again an hour later")
 }
 
+func TestAnHourlyTimingRunsInBothPassesOfTheHourTheClocksGoBack(t *testing.T) {
+	ams, err := time.LoadLocation("Europe/Amsterdam")
+	require.NoError(t, err)
+	tm, err := scheduler.Compile(&engine.Schedule{Every: &engine.Every{Hours: 1, Minute: 15}, TimeZone: "Europe/Amsterdam"})
+	require.NoError(t, err)
+	// 26 October 2025: at 03:00 summer time the clocks go back to 02:00
+	start := time.Date(2025, time.October, 26, 1, 0, 0, 0, ams)
+	n, _, _ := tm.Due(start, start.Add(4*time.Hour), 10)
+	assert.Equal(t, 4, n, "an hour apart all night: 01:15, 02:15, 02:15 again, 03:15")
+}
+
 func TestDescribeSaysTheTimingInWords(t *testing.T) {
 	assert.Equal(t, "every day at 06:00 (Europe/Amsterdam)", scheduler.Describe(&engine.Schedule{Every: &engine.Every{At: "06:00"}, TimeZone: "Europe/Amsterdam"}))
 	assert.Equal(t, "every 4 hours at :15", scheduler.Describe(&engine.Schedule{Every: &engine.Every{Hours: 4, Minute: 15}}))
