@@ -72,8 +72,9 @@ func runGUI(workspace, screen string, opts app.Options) error {
 	var tray *ui.Tray
 	if desk, ok := fa.(desktop.App); ok && notify.TrayHost() {
 		desk.SetSystemTrayIcon(icon)
-		tray = win.UseTray(desk, ui.TrayOptions{Available: notify.TrayHost, Notifier: notifier,
-			Scheduling: traySchedules{a: a, notifier: notifier}})
+		scheduling, stopRuns := newTraySchedules(a, notifier)
+		defer stopRuns() // before the workspace closes
+		tray = win.UseTray(desk, ui.TrayOptions{Available: notify.TrayHost, Notifier: notifier, Scheduling: scheduling})
 	}
 	if screen != "" {
 		win.Show(screen)

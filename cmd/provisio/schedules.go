@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"log"
+	"sync"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/dialog"
@@ -40,9 +41,23 @@ func startSchedules(a *app.App, win *ui.Window, w fyne.Window, tray *ui.Tray) (s
 type traySchedules struct {
 	a        *app.App
 	notifier app.Notifier
+	ctx      context.Context // cancelled when the window's app stops
+	runs     *sync.WaitGroup // the runs started from the tray
 }
 
 var _ ui.Scheduling = traySchedules{}
+
+// newTraySchedules returns the tray's scheduling and the function that
+// stops its runs (each is cancelled, recorded as such, and waited for);
+// call it before closing the workspace.
+func newTraySchedules(a *app.App, n app.Notifier) (traySchedules, func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	t := traySchedules{a: a, notifier: n, ctx: ctx, runs: &sync.WaitGroup{}}
+	return t, func() {
+		cancel()
+		t.runs.Wait()
+	}
+}
 
 // Schedules lists the schedules in the configuration's order.
 func (s traySchedules) Schedules() []ui.ScheduleItem {
@@ -62,11 +77,11 @@ func (s traySchedules) Schedules() []ui.ScheduleItem {
 // and notifies how it ends like any scheduled run. A run that cannot
 // start is notified too.
 func (s traySchedules) RunNow(id string) error {
-	go func() {
-		if _, err := s.a.RunSchedule(context.Background(), id); err != nil && s.notifier != nil {
+	s.runs.Go(func() {
+		if _, err := s.a.RunSchedule(s.ctx, id); err != nil && s.notifier != nil && s.ctx.Err() == nil {
 			_ = s.notifier.Notify("The schedule did not run", err.Error())
 		}
-	}()
+	})
 	return nil
 }
 
