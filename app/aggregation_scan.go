@@ -164,11 +164,9 @@ func (a *App) scanAggregation(ctx context.Context, progress func(importing.Progr
 // notifySuggestions tells the administrator about suggestions not told
 // before: each pair once.
 func (a *App) notifySuggestions(ctx context.Context, g *engine.Aggregation) error {
-	a.mu.Lock()
-	n := a.notifier
-	a.mu.Unlock()
-	if n == nil || len(g.Suggestions) == 0 {
-		return nil
+	n, _, err := a.notifierFor(ctx, engine.NotifyAggregation)
+	if n == nil || err != nil || len(g.Suggestions) == 0 {
+		return err
 	}
 	keys := make([]string, len(g.Suggestions))
 	held := 0
@@ -176,13 +174,10 @@ func (a *App) notifySuggestions(ctx context.Context, g *engine.Aggregation) erro
 		keys[i] = "aggregation:" + s.A + "|" + s.B
 		held += len(s.Held)
 	}
-	fresh, err := a.store.MarkNotified(ctx, keys, a.clock.Now())
-	if err != nil || len(fresh) == 0 {
-		return err
-	}
-	body := fmt.Sprintf("%s found; %s in all wait for a decision, %s held until then. Open Aggregation to merge or reject them.",
-		countOf(len(fresh), "new possible duplicate", "new possible duplicates"), countOf(len(g.Suggestions), "suggestion", "suggestions"), countOf(held, "person", "persons"))
-	return a.notify(ctx, engine.NotifyAggregation, "", "Possible duplicate persons", body)
+	return a.notifyOnce(ctx, n, keys, func(fresh []string) (string, string) {
+		return "Possible duplicate persons", fmt.Sprintf("%s found; %s in all wait for a decision, %s held until then. Open Aggregation to merge or reject them.",
+			countOf(len(fresh), "new possible duplicate", "new possible duplicates"), countOf(len(g.Suggestions), "suggestion", "suggestions"), countOf(held, "person", "persons"))
+	})
 }
 
 func countOf(n int, one, many string) string {

@@ -3,6 +3,7 @@ package app
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -54,13 +55,29 @@ func (a *App) notify(ctx context.Context, ev engine.NotificationEvent, once, tit
 	if n == nil || err != nil {
 		return err
 	}
-	if once != "" {
-		fresh, err := a.store.MarkNotified(ctx, []string{once}, a.clock.Now())
-		if err != nil || len(fresh) == 0 {
-			return err
-		}
+	if once == "" {
+		return n.Notify(title, body)
 	}
-	return n.Notify(title, body)
+	return a.notifyOnce(ctx, n, []string{once}, func([]string) (string, string) { return title, body })
+}
+
+// notifyOnce sends a notification about the notices with the given keys,
+// unless every one was sent before, and records them as sent; message
+// makes its title and body from the keys not sent before. When it cannot
+// be shown (no session bus), they are not recorded, so the next time
+// tells them.
+func (a *App) notifyOnce(ctx context.Context, n Notifier, keys []string, message func(fresh []string) (title, body string)) error {
+	fresh, err := a.store.MarkNotified(ctx, keys, a.clock.Now())
+	if err != nil || len(fresh) == 0 {
+		return err
+	}
+	if err := n.Notify(message(fresh)); err != nil {
+		if ferr := a.store.ForgetNotified(context.WithoutCancel(ctx), fresh); ferr != nil {
+			return errors.Join(err, ferr)
+		}
+		return err
+	}
+	return nil
 }
 
 // NotificationEventInfo describes a notification event for settings.
@@ -212,6 +229,14 @@ func (a *App) LifecycleNotices(ctx context.Context) ([]LifecycleNotice, error) {
 		}
 		title, body := lifecycleMessage(fresh, k.days, k.verb, today)
 		if err := k.n.Notify(title, body); err != nil {
+			// not shown: told again next time
+			keys := make([]string, len(fresh))
+			for i, n := range fresh {
+				keys[i] = noticeKey(n)
+			}
+			if ferr := a.store.ForgetNotified(context.WithoutCancel(ctx), keys); ferr != nil {
+				err = errors.Join(err, ferr)
+			}
 			errs = append(errs, err)
 			continue
 		}

@@ -245,6 +245,18 @@ func TestAFailingNotifierDoesNotFailTheImport(t *testing.T) {
 	assert.NoError(t, err, "nothing new to send")
 }
 
+func TestANoticeThatCouldNotBeShownIsToldNextTime(t *testing.T) {
+	w := newNoticeWorkspace(t)
+	w.rec.fail = errors.New("no session bus")
+	w.importRows(adaStarts)
+	assert.Equal(t, 1, w.rec.calls, "the import tried to notify")
+	w.rec.fail = nil
+	sent := w.check()
+	require.Len(t, sent, 1, "not recorded as sent: told once it can be shown")
+	assert.Equal(t, "hr-test:1", sent[0].Person)
+	assert.Empty(t, w.check(), "and then not again")
+}
+
 func TestNotificationSettingsAreValidated(t *testing.T) {
 	a := openApp(t)
 	ctx := context.Background()

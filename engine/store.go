@@ -349,6 +349,9 @@ type Store interface {
 	// MarkNotified records notices as sent, by key, and returns the keys
 	// that were not recorded before, so each notice is sent once.
 	MarkNotified(ctx context.Context, keys []string, at time.Time) ([]string, error)
+	// ForgetNotified takes keys out of the record of notices sent: their
+	// notification could not be shown, and is sent again next time.
+	ForgetNotified(ctx context.Context, keys []string) error
 }
 
 // Secrets resolves the references that configuration holds to secrets kept

@@ -166,3 +166,16 @@ func (s *Store) MarkNotified(ctx context.Context, keys []string, at time.Time) (
 	}
 	return fresh, nil
 }
+
+// ForgetNotified takes keys out of the record of notices sent.
+func (s *Store) ForgetNotified(ctx context.Context, keys []string) error {
+	return s.update(ctx, func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketNotified)
+		for _, k := range keys {
+			if err := b.Delete([]byte(k)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
