@@ -95,7 +95,11 @@ func newAggregationScreen(w *Window) *aggregationScreen {
 		func(id widget.ListItemID, o fyne.CanvasObject) {
 			if id < s.mergeCount() {
 				m := s.data.Merges[id]
-				o.(*widget.Label).SetText(fmt.Sprintf("%d. %s ← %d", m.ID, m.Names[m.Main], len(m.Members)))
+				var members []string
+				for _, x := range m.Members {
+					members = append(members, m.Names[x])
+				}
+				o.(*widget.Label).SetText(fmt.Sprintf("%s ← %s", m.Names[m.Main], strings.Join(members, ", ")))
 			}
 		},
 	)
