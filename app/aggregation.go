@@ -648,7 +648,7 @@ func (a *App) SaveAggregationSettings(ctx context.Context, s engine.AggregationS
 		return err
 	}
 	cfg.Aggregation = &s
-	return a.store.SaveConfig(ctx, cfg)
+	return a.saveConfig(ctx, cfg, "aggregation settings saved")
 }
 
 // PreviewAggregationValue returns the aggregation value src gives a

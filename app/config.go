@@ -106,7 +106,7 @@ func (a *App) SaveSourceSystem(ctx context.Context, src engine.SourceSystem, ori
 	if err := cfg.Validate(); err != nil {
 		return "", err
 	}
-	return src.Key, a.store.SaveConfig(ctx, cfg)
+	return src.Key, a.saveConfig(ctx, cfg, "source system saved")
 }
 
 func uniqueKey(cfg *engine.Config, base string) string {
@@ -173,15 +173,19 @@ func (a *App) DeleteSourceSystem(ctx context.Context, key string) error {
 			return engine.Errorf(engine.Conflict, "source system %q cannot be deleted: schedule %q imports it; take it out of the schedule (or delete the schedule) first", src.Name, s.Name)
 		}
 	}
+	old, err := a.store.LoadConfig(ctx)
+	if err != nil {
+		return err
+	}
 	cfg.SourceSystems = slices.Delete(cfg.SourceSystems, i, i+1)
 	// the persons leave and the source goes in one transaction
-	run, _, err := a.importer.RemoveSource(ctx, &src, cfg)
+	run, _, err := a.importer.RemoveSource(ctx, &src, cfg, a.configAudit(old, cfg, "source system deleted")...)
 	if err != nil {
 		return err
 	}
 	a.invalidate()
 	if run == nil { // nothing to remove: only the configuration changes
-		return a.store.SaveConfig(ctx, cfg)
+		return a.saveConfig(ctx, cfg, "source system deleted")
 	}
 	return nil
 }
@@ -202,7 +206,7 @@ func (a *App) SaveSchema(ctx context.Context, schema engine.Schema) error {
 	if err := a.checkStoredRules(ctx, cfg); err != nil {
 		return err
 	}
-	return a.store.SaveConfig(ctx, cfg)
+	return a.saveConfig(ctx, cfg, "custom fields saved")
 }
 
 // SavePrimaryContractOrder replaces how the primary contract is chosen.
@@ -217,7 +221,7 @@ func (a *App) SavePrimaryContractOrder(ctx context.Context, order engine.Primary
 	if err := a.checkConfig(cfg); err != nil {
 		return err
 	}
-	if err := a.store.SaveConfig(ctx, cfg); err != nil {
+	if err := a.saveConfig(ctx, cfg, "primary contract order saved"); err != nil {
 		return err
 	}
 	a.invalidate()
@@ -316,10 +320,13 @@ func (a *App) ImportConfig(ctx context.Context, r io.Reader, name, baseDir strin
 			return nil, engine.Errorf(engine.Conflict, "%s leaves out source system %q (key %q), but %s: keep it in the file, or delete it in the app first", name, old.Name, old.Key, use)
 		}
 	}
+	audit := a.configAudit(current, cfg, "configuration imported from "+name)
 	if file.Rules != nil {
-		err = a.store.SaveConfigAndRules(ctx, cfg, file.Rules)
+		audit = append(audit, engine.AuditEntry{At: a.clock.Now(), Op: engine.OpConfigure, Outcome: engine.OutcomeDone,
+			Changes: []engine.AttributeChange{{Attribute: "business rules", New: fmt.Sprintf("%d imported from %s", len(file.Rules), name)}}, Error: "rules imported"})
+		err = a.store.SaveConfigAndRules(ctx, cfg, file.Rules, audit...)
 	} else {
-		err = a.store.SaveConfig(ctx, cfg)
+		err = a.store.SaveConfig(ctx, cfg, audit...)
 	}
 	if err != nil {
 		return nil, err

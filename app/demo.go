@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"io/fs"
 	"os"
 	"path"
@@ -87,7 +88,10 @@ func (a *App) CreateDemo(ctx context.Context, progress func(importing.Progress))
 	}
 	a.stampRules(file.Rules)
 	a.config.Lock()
-	err = a.store.SaveConfigAndRules(ctx, cfg, file.Rules)
+	audit := a.configAudit(nil, cfg, "demo workspace made")
+	audit = append(audit, engine.AuditEntry{At: a.clock.Now(), Op: engine.OpConfigure, Outcome: engine.OutcomeDone,
+		Changes: []engine.AttributeChange{{Attribute: "business rules", New: fmt.Sprintf("%d from the demo", len(file.Rules))}}, Error: "demo workspace made"})
+	err = a.store.SaveConfigAndRules(ctx, cfg, file.Rules, audit...)
 	a.config.Unlock()
 	if err != nil {
 		return nil, err

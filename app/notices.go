@@ -140,7 +140,7 @@ func (a *App) SaveNotificationSettings(ctx context.Context, ns engine.Notificati
 		return err
 	}
 	cfg.Notifications = ns
-	return a.store.SaveConfig(ctx, cfg)
+	return a.saveConfig(ctx, cfg, "notification settings saved")
 }
 
 // TestNotification sends a sample notification, whatever the settings say,

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"reflect"
 	"slices"
@@ -143,7 +144,14 @@ func (a *App) SaveRuleDraft(ctx context.Context, id string, body engine.RuleBody
 		r.Draft = nil
 	}
 	r.UpdatedAt = a.clock.Now()
-	if err := a.store.SaveRule(ctx, r); err != nil {
+	what := "draft saved"
+	switch {
+	case id == "":
+		what = "added as a draft"
+	case r.Draft == nil:
+		what = "draft dropped: it is the same as the version in force"
+	}
+	if err := a.store.SaveRule(ctx, r, a.ruleAudit(r, what)); err != nil {
 		return "", err
 	}
 	return r.ID, nil
@@ -178,7 +186,7 @@ func (a *App) PublishRule(ctx context.Context, id string) error {
 	r.Published, r.Draft = r.Draft, nil
 	r.PublishedAt = a.clock.Now()
 	r.UpdatedAt = r.PublishedAt
-	return a.store.SaveRule(ctx, r)
+	return a.store.SaveRule(ctx, r, a.ruleAudit(r, "published: the draft is in force"))
 }
 
 // DiscardDraft drops a rule's draft; the published version stays in force.
@@ -194,7 +202,7 @@ func (a *App) DiscardDraft(ctx context.Context, id string) error {
 	}
 	r.Draft = nil
 	r.UpdatedAt = a.clock.Now()
-	return a.store.SaveRule(ctx, r)
+	return a.store.SaveRule(ctx, r, a.ruleAudit(r, "draft discarded"))
 }
 
 // DeleteRule removes a rule. With keepGrants, what it granted stays and is
@@ -207,7 +215,11 @@ func (a *App) DeleteRule(ctx context.Context, id string, keepGrants bool) error 
 	if err != nil {
 		return err
 	}
-	return a.store.DeleteRule(ctx, r.ID, keepGrants)
+	what := "deleted; the next evaluation revokes what only it granted"
+	if keepGrants {
+		what = "deleted; what it granted is kept, no longer managed"
+	}
+	return a.store.DeleteRule(ctx, r.ID, keepGrants, a.ruleAudit(r, what))
 }
 
 // DuplicateRule makes a new draft rule from a rule's latest version and
@@ -294,7 +306,9 @@ func (a *App) ImportRules(ctx context.Context, r io.Reader, name string) (int, e
 	if err := checkRules(cfg, all); err != nil {
 		return 0, engine.Errorf(engine.Invalid, "%s: %v", name, err)
 	}
-	if err := a.store.ReplaceRules(ctx, all); err != nil {
+	audit := engine.AuditEntry{At: a.clock.Now(), Op: engine.OpConfigure, Outcome: engine.OutcomeDone,
+		Changes: []engine.AttributeChange{{Attribute: "business rules", New: fmt.Sprintf("%d imported from %s", len(f.Rules), name)}}, Error: "rules imported"}
+	if err := a.store.ReplaceRules(ctx, all, audit); err != nil {
 		return 0, err
 	}
 	return len(f.Rules), nil

@@ -262,7 +262,7 @@ func (a *App) SaveSchedule(ctx context.Context, s engine.Schedule) (*engine.Sche
 	} else {
 		cfg.Schedules = append(cfg.Schedules, s)
 	}
-	if err := a.store.SaveConfig(ctx, cfg); err != nil {
+	if err := a.saveConfig(ctx, cfg, "schedule saved"); err != nil {
 		return nil, err
 	}
 	a.reloadSchedules(cfg)
@@ -287,7 +287,7 @@ func (a *App) DeleteSchedule(ctx context.Context, id string) error {
 		return err
 	}
 	cfg.Schedules = slices.DeleteFunc(cfg.Schedules, func(x engine.Schedule) bool { return x.ID == s.ID })
-	if err := a.store.SaveConfig(ctx, cfg); err != nil {
+	if err := a.saveConfig(ctx, cfg, "schedule deleted"); err != nil {
 		return err
 	}
 	a.reloadSchedules(cfg)
@@ -331,7 +331,7 @@ func (a *App) PauseSchedules(ctx context.Context, refs []string, paused bool) ([
 	if len(changed) == 0 {
 		return nil, nil
 	}
-	if err := a.store.SaveConfig(ctx, cfg); err != nil {
+	if err := a.saveConfig(ctx, cfg, "schedules paused or resumed"); err != nil {
 		return nil, err
 	}
 	a.reloadSchedules(cfg)

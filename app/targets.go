@@ -190,7 +190,7 @@ func (a *App) SaveTargetSystemWithSecrets(ctx context.Context, t engine.TargetSy
 			return "", engine.Wrap(engine.ErrorCode(err), err, "%s: the secret of setting %q could not be kept in the keychain", t.Name, setting)
 		}
 	}
-	return t.Key, a.store.SaveConfig(ctx, cfg)
+	return t.Key, a.saveConfig(ctx, cfg, "target system saved")
 }
 
 // CheckTargetSystem checks a target system as edited, in the workspace's
@@ -427,7 +427,7 @@ func (a *App) DeleteTargetSystem(ctx context.Context, key string) error {
 	if err := checkMappings(cfg, ""); err != nil {
 		return engine.Errorf(engine.Conflict, "%s cannot be deleted: %v", name, err)
 	}
-	if err := a.store.SaveConfig(ctx, cfg); err != nil {
+	if err := a.saveConfig(ctx, cfg, "target system deleted"); err != nil {
 		return err
 	}
 	// the secrets the target kept in the keychain go with it

@@ -188,8 +188,9 @@ type ImportCommit struct {
 	Snapshot *SnapshotInfo
 	// Config, when set, replaces the configuration in the same
 	// transaction (deleting a source system removes its persons and the
-	// source together).
+	// source together), and Audit is appended to the audit log with it.
 	Config *Config
+	Audit  []AuditEntry
 	// Supersede lists pending imports of the same source that this one
 	// replaces: they get status superseded, decided at Run.FinishedAt, and
 	// the records they wrote are dropped.
@@ -210,8 +211,10 @@ type Store interface {
 	// LoadConfig returns the configuration, or DefaultConfig for a new
 	// workspace.
 	LoadConfig(ctx context.Context) (*Config, error)
-	// SaveConfig replaces the configuration.
-	SaveConfig(ctx context.Context, c *Config) error
+	// SaveConfig replaces the configuration. The configuration and rule
+	// changes append audit, the entries that describe the change, in the
+	// same transaction (numbered and chained by the store).
+	SaveConfig(ctx context.Context, c *Config, audit ...AuditEntry) error
 
 	// ListImports returns every import, newest first, without their
 	// record errors.
@@ -255,15 +258,15 @@ type Store interface {
 	ListRules(ctx context.Context) ([]Rule, error)
 	// SaveRule adds or replaces a rule (by ID) and counts a new rules
 	// version.
-	SaveRule(ctx context.Context, r *Rule) error
+	SaveRule(ctx context.Context, r *Rule, audit ...AuditEntry) error
 	// DeleteRule removes a rule; with keepGrants its ledger entries become
 	// unmanaged instead of being revoked by the next evaluation.
-	DeleteRule(ctx context.Context, id string, keepGrants bool) error
+	DeleteRule(ctx context.Context, id string, keepGrants bool, audit ...AuditEntry) error
 	// ReplaceRules replaces every rule at once (a configuration import).
-	ReplaceRules(ctx context.Context, rules []Rule) error
+	ReplaceRules(ctx context.Context, rules []Rule, audit ...AuditEntry) error
 	// SaveConfigAndRules replaces the configuration and every rule in one
 	// transaction.
-	SaveConfigAndRules(ctx context.Context, c *Config, rules []Rule) error
+	SaveConfigAndRules(ctx context.Context, c *Config, rules []Rule, audit ...AuditEntry) error
 	// RulesVersion counts the changes to the rules.
 	RulesVersion(ctx context.Context) (uint64, error)
 

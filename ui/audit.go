@@ -167,7 +167,7 @@ func newAuditScreen(w *Window) *auditScreen {
 		columns([]float32{3, 2, 1.4, 1.2}, []float32{180, 120, 100, 100}, s.person, s.target, s.op, s.outcome),
 		columns([]float32{1, 1, 2, 1.2, 0}, []float32{120, 120, 150, 110, 130}, s.from, s.to, s.run, s.limit, s.clearBtn),
 	)
-	help := helpLabel("Every action Provisio wrote to a target, or tried to, and every decision on persons (merges, exclusions), newest first. Each entry holds the hash of the one before it, so a change to any entry shows when the chain is verified.")
+	help := helpLabel("Every action Provisio wrote to a target, or tried to, every decision on persons (merges, exclusions) and every change to the configuration and the rules, newest first. Each entry holds the hash of the one before it, so a change to any entry shows when the chain is verified.")
 	top := container.NewVBox(container.NewBorder(nil, nil, title, actions), help, s.busy.box, s.verdict.box, s.status, filters, s.problem, s.personHint)
 	left := container.NewBorder(nil, container.NewBorder(nil, nil, nil, s.more, s.count), nil, nil, s.table)
 	// the table gets the width its six columns need; the entry shown is
@@ -303,9 +303,9 @@ func (s *auditScreen) filterRun() uint64 {
 }
 
 // auditOps are the operations the audit log records: writes to targets,
-// then decisions on persons.
+// decisions on persons, and changes to the configuration.
 func auditOps() []engine.ActionOp {
-	return append(slices.Clone(engine.ActionOps), engine.DecisionOps...)
+	return append(append(slices.Clone(engine.ActionOps), engine.DecisionOps...), engine.OpConfigure)
 }
 
 // readFilter reads the filters other than the person, explaining a date
@@ -506,6 +506,9 @@ func (s *auditScreen) cell(row, col int) string {
 	case 0:
 		return e.At.Local().Format("2006-01-02 15:04:05")
 	case 1:
+		if e.Person == "" {
+			return "—"
+		}
 		return fmt.Sprintf("%s (%s)", orDash(e.PersonName), e.Person)
 	case 2:
 		return s.targets.name(e.Target)
@@ -540,7 +543,9 @@ func (s *auditScreen) showEntry(e *engine.AuditEntry) {
 		l := widget.NewLabel(e.Error)
 		l.Wrapping = fyne.TextWrapWord
 		l.Selectable = true
-		l.Importance = widget.DangerImportance
+		if e.Outcome == engine.OutcomeFailed {
+			l.Importance = widget.DangerImportance
+		}
 		what = append(what, l)
 	}
 
@@ -564,7 +569,11 @@ func (s *auditScreen) showEntry(e *engine.AuditEntry) {
 	form.Add(value(e.At.Local().Format("Monday 2 January 2006, 15:04:05 MST")))
 	person, name := e.Person, e.PersonName
 	form.Add(label("Person"))
-	form.Add(link(fmt.Sprintf("%s (%s)", orDash(name), person), theme.AccountIcon(), func() { s.w.persons.openPerson(person) }))
+	if person == "" { // a configuration change
+		form.Add(value("—"))
+	} else {
+		form.Add(link(fmt.Sprintf("%s (%s)", orDash(name), person), theme.AccountIcon(), func() { s.w.persons.openPerson(person) }))
+	}
 	form.Add(label("Target"))
 	form.Add(value(s.targets.name(e.Target)))
 	form.Add(label("Operation"))

@@ -149,6 +149,9 @@ func (s *Store) CommitImport(ctx context.Context, c *engine.ImportCommit) (*engi
 			if err := putJSON(tx.Bucket(bucketConfig), keyConfig, c.Config); err != nil {
 				return err
 			}
+			if err := appendAudit(tx, c.Audit); err != nil {
+				return err
+			}
 		}
 		if run.Status == engine.ImportAccepted {
 			info := *c.Snapshot

@@ -44,7 +44,7 @@ func (s *Store) ListRules(ctx context.Context) ([]engine.Rule, error) {
 // one ("r" and a number never given before) and r.ID is set once the rule
 // is saved. It changes nothing else in r: the caller sets UpdatedAt and
 // PublishedAt.
-func (s *Store) SaveRule(ctx context.Context, r *engine.Rule) error {
+func (s *Store) SaveRule(ctx context.Context, r *engine.Rule, audit ...engine.AuditEntry) error {
 	var id string
 	err := s.update(ctx, func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketRules)
@@ -59,7 +59,10 @@ func (s *Store) SaveRule(ctx context.Context, r *engine.Rule) error {
 			return err
 		}
 		id = stored.ID
-		return bumpRulesVersion(tx)
+		if err := bumpRulesVersion(tx); err != nil {
+			return err
+		}
+		return appendAudit(tx, audit)
 	})
 	if err != nil {
 		return err
@@ -73,7 +76,7 @@ func (s *Store) SaveRule(ctx context.Context, r *engine.Rule) error {
 // so evaluation keeps it (a change to the ledger, which counts a new ledger
 // version); without, the next evaluation revokes what only this rule
 // granted.
-func (s *Store) DeleteRule(ctx context.Context, id string, keepGrants bool) error {
+func (s *Store) DeleteRule(ctx context.Context, id string, keepGrants bool, audit ...engine.AuditEntry) error {
 	return s.update(ctx, func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketRules)
 		if b.Get([]byte(id)) == nil {
@@ -93,25 +96,33 @@ func (s *Store) DeleteRule(ctx context.Context, id string, keepGrants bool) erro
 				}
 			}
 		}
-		return bumpRulesVersion(tx)
+		if err := bumpRulesVersion(tx); err != nil {
+			return err
+		}
+		return appendAudit(tx, audit)
 	})
 }
 
 // ReplaceRules replaces every rule at once. Rules without an ID get one,
 // as SaveRule gives them; rules is not modified, so callers list the rules
 // to learn those ids. Two rules with the same ID are refused.
-func (s *Store) ReplaceRules(ctx context.Context, rules []engine.Rule) error {
+func (s *Store) ReplaceRules(ctx context.Context, rules []engine.Rule, audit ...engine.AuditEntry) error {
 	if err := checkRuleIDs(rules); err != nil {
 		return err
 	}
-	return s.update(ctx, func(tx *bolt.Tx) error { return replaceRules(tx, rules) })
+	return s.update(ctx, func(tx *bolt.Tx) error {
+		if err := replaceRules(tx, rules); err != nil {
+			return err
+		}
+		return appendAudit(tx, audit)
+	})
 }
 
 // SaveConfigAndRules replaces the configuration and every rule in one
 // transaction, as a configuration import does: the rules refer to the
 // configuration's targets and fields, so neither may be stored without
 // the other.
-func (s *Store) SaveConfigAndRules(ctx context.Context, c *engine.Config, rules []engine.Rule) error {
+func (s *Store) SaveConfigAndRules(ctx context.Context, c *engine.Config, rules []engine.Rule, audit ...engine.AuditEntry) error {
 	if err := checkRuleIDs(rules); err != nil {
 		return err
 	}
@@ -123,7 +134,10 @@ func (s *Store) SaveConfigAndRules(ctx context.Context, c *engine.Config, rules 
 		if err := tx.Bucket(bucketConfig).Put(keyConfig, raw); err != nil {
 			return err
 		}
-		return replaceRules(tx, rules)
+		if err := replaceRules(tx, rules); err != nil {
+			return err
+		}
+		return appendAudit(tx, audit)
 	})
 }
 

@@ -246,14 +246,17 @@ func (s *Store) LoadConfig(ctx context.Context) (*engine.Config, error) {
 	return c, nil
 }
 
-// SaveConfig replaces the configuration.
-func (s *Store) SaveConfig(ctx context.Context, c *engine.Config) error {
+// SaveConfig replaces the configuration and appends audit entries.
+func (s *Store) SaveConfig(ctx context.Context, c *engine.Config, audit ...engine.AuditEntry) error {
 	raw, err := json.Marshal(c)
 	if err != nil {
 		return engine.Wrap(engine.Internal, err, "encode configuration")
 	}
 	return s.update(ctx, func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketConfig).Put(keyConfig, raw)
+		if err := tx.Bucket(bucketConfig).Put(keyConfig, raw); err != nil {
+			return err
+		}
+		return appendAudit(tx, audit)
 	})
 }
 

@@ -288,7 +288,7 @@ func (im *Importer) Reject(ctx context.Context, id uint64, note string) (*engine
 // superseded (or, with nothing to remove, rejected). cfg, when set, is
 // saved in the same transaction as the new snapshot. With nothing to remove
 // it returns nil, nil, nil and saves nothing.
-func (im *Importer) RemoveSource(ctx context.Context, src *engine.SourceSystem, cfg *engine.Config) (*engine.ImportRun, *engine.SnapshotInfo, error) {
+func (im *Importer) RemoveSource(ctx context.Context, src *engine.SourceSystem, cfg *engine.Config, audit ...engine.AuditEntry) (*engine.ImportRun, *engine.SnapshotInfo, error) {
 	latest, index, err := im.latest(ctx)
 	if err != nil {
 		return nil, nil, err
@@ -321,7 +321,7 @@ func (im *Importer) RemoveSource(ctx context.Context, src *engine.SourceSystem, 
 	for i, e := range entries {
 		changes[i] = engine.IndexChange{Entry: engine.IndexEntry{ID: e.ID}, Record: -1, Removed: true}
 	}
-	commit := &engine.ImportCommit{Run: run, Changes: changes, Snapshot: nextSnapshot(latest, index, changes, run), Config: cfg}
+	commit := &engine.ImportCommit{Run: run, Changes: changes, Snapshot: nextSnapshot(latest, index, changes, run), Config: cfg, Audit: audit}
 	if depts.Count > 0 {
 		commit.Departments = engine.AppendDepartments(nil, nil)
 	}

@@ -112,7 +112,7 @@ func TestEnforcementKilledMidRunIsFinishedByResumeWithoutDuplicatesAndWithACompl
 	runJSON(t, ws, &verified, "audit", "--verify")
 	assert.Equal(t, true, verified["valid"])
 	var audit []engine.AuditEntry
-	runJSON(t, ws, &audit, "audit", "--limit", "0", "--outcome", "done")
+	runJSON(t, ws, &audit, "audit", "--limit", "0", "--outcome", "done", "--run", "1")
 	assert.Len(t, audit, done, "one audit entry per action done")
 
 	// the targets are now as the rules want them: nothing left to do for

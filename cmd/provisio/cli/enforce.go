@@ -434,16 +434,20 @@ func (r *runner) auditCmd() *cobra.Command {
 					fmt.Fprintln(w, "SEQ\tTIME\tRUN\tPERSON\tTARGET\tOPERATION\tENTITLEMENT\tOUTCOME\tDETAIL")
 					for _, e := range entries {
 						detail := e.Error
-						if detail == "" && len(e.Changes) > 0 {
+						if len(e.Changes) > 0 && (detail == "" || e.Target == "") {
 							var parts []string
 							for _, c := range e.Changes {
 								parts = append(parts, c.Attribute+"="+c.New)
 							}
 							sort.Strings(parts)
-							detail = strings.Join(parts, " ")
+							detail = strings.TrimPrefix(detail+"; "+strings.Join(parts, " "), "; ")
+						}
+						key := e.Key.String()
+						if e.Key.Target == "" { // a decision on a person or a configuration change
+							key = ""
 						}
 						fmt.Fprintf(w, "%d\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Seq, e.At.Local().Format("2006-01-02 15:04:05"), e.Run,
-							cmpOr(e.PersonName, e.Person), e.Target, e.Op, e.Key, e.Outcome, detail)
+							cmpOr(e.PersonName, e.Person), e.Target, e.Op, key, e.Outcome, detail)
 					}
 				})
 			})
@@ -453,7 +457,7 @@ func (r *runner) auditCmd() *cobra.Command {
 	cmd.Flags().StringVar(&until, "until", "", "entries before the end of this day (yyyy-mm-dd) or this time")
 	cmd.Flags().StringVar(&f.Person, "person", "", "only this person's entries (a person id such as hr:10042)")
 	cmd.Flags().StringVar(&f.Target, "target", "", "only this target's entries")
-	cmd.Flags().StringVar((*string)(&f.Op), "op", "", "only this operation: create, correlate, update, enable, disable, delete, grant, revoke, retire, reinstate")
+	cmd.Flags().StringVar((*string)(&f.Op), "op", "", "only this operation: create, correlate, update, enable, disable, delete, grant, revoke, retire, reinstate; merge, unmerge, reject-suggestion, exclude, include; configure")
 	cmd.Flags().StringVar((*string)(&f.Outcome), "outcome", "", "only done, failed, approved or rejected entries")
 	cmd.Flags().Uint64Var(&f.Run, "run", 0, "only this run's entries")
 	cmd.Flags().IntVar(&f.Limit, "limit", 100, "at most this many entries, newest first (0: all; with --csv all unless given)")
