@@ -11,6 +11,8 @@ import (
 
 	"provisio/app/scheduler"
 	"provisio/engine"
+	"provisio/engine/enforce"
+	"provisio/engine/importing"
 )
 
 // schedulesState is the App's part in running schedules, guarded by a.mu.
@@ -22,6 +24,10 @@ type schedulesState struct {
 	// busy holds the schedules with a run waiting or going: a schedule
 	// runs once at a time.
 	busy map[string]bool
+	// cancels stops the run of a schedule going or waiting in this
+	// process, by schedule id; names has their names.
+	cancels map[string]context.CancelFunc
+	names   map[string]string
 	// step, when set (by tests), is called as a scheduled run starts
 	// each step: "import", "evaluate", "enforce".
 	step func(schedule, step string)
@@ -422,7 +428,7 @@ func (a *App) StartScheduler(ctx context.Context, opts SchedulerOptions) (stop f
 		return nil, err
 	}
 	sched, err := scheduler.New(scheduler.Options{Clock: clock, Run: func(ctx context.Context, s engine.Schedule, due time.Time) {
-		_, _ = a.runSchedule(ctx, s, due, false)
+		_, _ = a.runSchedule(ctx, s, due, false, nil)
 	}})
 	if err != nil {
 		return nil, err
@@ -528,14 +534,58 @@ func (a *App) RunSchedule(ctx context.Context, ref string) (*engine.ScheduleRun,
 	if err := CheckSchedule(cfg, s); err != nil {
 		return nil, err
 	}
-	return a.runSchedule(ctx, *s, a.clock.Now(), true)
+	return a.runSchedule(ctx, *s, a.clock.Now(), true, nil)
+}
+
+// ScheduleProgress is how far a run of a schedule got: its step (waiting,
+// import, evaluate, enforce), how far the step is (0 to 1) and a line
+// that says so.
+type ScheduleProgress struct {
+	Step     string
+	Fraction float64
+	Text     string
+}
+
+// RunScheduleWithProgress is RunSchedule telling progress how far the run
+// got; cancelling ctx stops the run (recorded as cancelled).
+func (a *App) RunScheduleWithProgress(ctx context.Context, ref string, progress func(ScheduleProgress)) (*engine.ScheduleRun, error) {
+	cfg, err := a.Config(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s, err := findSchedule(cfg, ref)
+	if err != nil {
+		return nil, err
+	}
+	if err := CheckSchedule(cfg, s); err != nil {
+		return nil, err
+	}
+	return a.runSchedule(ctx, *s, a.clock.Now(), true, progress)
+}
+
+// CancelScheduleRun stops the run of a schedule that is going or waiting
+// in this process (a scheduled one too); it is recorded as cancelled or
+// interrupted. NotFound when none is.
+func (a *App) CancelScheduleRun(ref string) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for id, cancel := range a.schedules.cancels {
+		if id == ref || a.schedules.names[id] == ref {
+			cancel()
+			return nil
+		}
+	}
+	return engine.Errorf(engine.NotFound, "no run of schedule %q is going in this Provisio", ref)
 }
 
 // runSchedule runs a schedule's pipeline as one run: it waits its turn
 // behind any run in progress, then holds the pipeline lock from the first
 // import to the end of enforcement, so nothing slips in between steps.
-func (a *App) runSchedule(ctx context.Context, s engine.Schedule, due time.Time, manual bool) (*engine.ScheduleRun, error) {
+func (a *App) runSchedule(ctx context.Context, s engine.Schedule, due time.Time, manual bool, progress func(ScheduleProgress)) (*engine.ScheduleRun, error) {
 	rec := &engine.ScheduleRun{Schedule: s.ID, Name: s.Name, DueAt: due, Manual: manual}
+	if progress == nil {
+		progress = func(ScheduleProgress) {}
+	}
 	// records outlive a cancelled run
 	store := context.WithoutCancel(ctx)
 	a.mu.Lock()
@@ -544,6 +594,15 @@ func (a *App) runSchedule(ctx context.Context, s engine.Schedule, due time.Time,
 	}
 	busy := a.schedules.busy[s.ID]
 	a.schedules.busy[s.ID] = true
+	var cancel context.CancelFunc
+	if !busy { // CancelScheduleRun stops it
+		ctx, cancel = context.WithCancel(ctx)
+		defer cancel()
+		if a.schedules.cancels == nil {
+			a.schedules.cancels, a.schedules.names = map[string]context.CancelFunc{}, map[string]string{}
+		}
+		a.schedules.cancels[s.ID], a.schedules.names[s.ID] = cancel, s.Name
+	}
 	a.mu.Unlock()
 	if busy {
 		if manual {
@@ -557,6 +616,7 @@ func (a *App) runSchedule(ctx context.Context, s engine.Schedule, due time.Time,
 	defer func() {
 		a.mu.Lock()
 		delete(a.schedules.busy, s.ID)
+		delete(a.schedules.cancels, s.ID)
 		a.mu.Unlock()
 	}()
 	what := fmt.Sprintf("the scheduled run of %q", s.Name)
@@ -567,6 +627,7 @@ func (a *App) runSchedule(ctx context.Context, s engine.Schedule, due time.Time,
 	done, behind, err := a.waitRunAs(ctx, what, func(behind string) {
 		rec.Queued, rec.QueuedBehind, rec.Outcome = true, behind, engine.ScheduleWaiting
 		rec.Message = fmt.Sprintf("waiting for %s to finish", behind)
+		progress(ScheduleProgress{Step: "waiting", Text: "Waiting for " + behind + " to finish…"})
 		saveErr = a.saveScheduleRun(store, rec)
 	})
 	if saveErr != nil {
@@ -585,7 +646,7 @@ func (a *App) runSchedule(ctx context.Context, s engine.Schedule, due time.Time,
 	if err := a.saveScheduleRun(store, rec); err != nil {
 		return nil, err
 	}
-	a.pipeline(ctx, &s, rec)
+	a.pipeline(ctx, &s, rec, progress)
 	rec.FinishedAt = a.clock.Now()
 	if err := a.saveScheduleRun(store, rec); err != nil {
 		return nil, err
@@ -605,7 +666,7 @@ func (a *App) stopOutcome(manual bool) engine.ScheduleOutcome {
 
 // pipeline runs a schedule's steps under the pipeline lock and fills in
 // rec: outcome, message, counts and what each step made.
-func (a *App) pipeline(ctx context.Context, s *engine.Schedule, rec *engine.ScheduleRun) {
+func (a *App) pipeline(ctx context.Context, s *engine.Schedule, rec *engine.ScheduleRun, progress func(ScheduleProgress)) {
 	var notes []string
 	stop := func(step string, err error) {
 		switch {
@@ -642,7 +703,9 @@ func (a *App) pipeline(ctx context.Context, s *engine.Schedule, rec *engine.Sche
 	}
 	if len(sources) > 0 {
 		step("import")
-		outcomes, err := a.runImport(ctx, sources, nil)
+		outcomes, err := a.runImport(ctx, sources, func(p importing.Progress) {
+			progress(ScheduleProgress{Step: "import", Fraction: p.Fraction(), Text: fmt.Sprintf("Importing %s: %s… %.0f%%", p.Source, p.Phase, p.Fraction()*100)})
+		})
 		for _, o := range outcomes {
 			if o.Run == nil {
 				continue
@@ -679,7 +742,10 @@ func (a *App) pipeline(ctx context.Context, s *engine.Schedule, rec *engine.Sche
 		return
 	}
 	step("evaluate")
-	info, err := a.evaluate(ctx, EvaluateOptions{}, nil)
+	info, err := a.evaluate(ctx, EvaluateOptions{}, func(done, total int) {
+		f := float64(done) / float64(max(total, 1))
+		progress(ScheduleProgress{Step: "evaluate", Fraction: f, Text: fmt.Sprintf("Evaluating the business rules… %.0f%%", f*100)})
+	})
 	if err != nil {
 		stop("evaluation", err)
 		return
@@ -721,7 +787,10 @@ func (a *App) pipeline(ctx context.Context, s *engine.Schedule, rec *engine.Sche
 		return
 	}
 	rec.Enforcement = run.ID
-	run, err = a.runPlan(ctx, run, p.plan, p.results, p.ledger, nil, nil)
+	run, err = a.runPlan(ctx, run, p.plan, p.results, p.ledger, nil, func(ep enforce.Progress) {
+		f := float64(ep.Done) / float64(max(ep.Total, 1))
+		progress(ScheduleProgress{Step: "enforce", Fraction: f, Text: fmt.Sprintf("Enforcing in %s: %d of %d actions", ep.Target, ep.Done, ep.Total)})
+	})
 	if run != nil {
 		rec.Counts.Done = run.Counts[engine.OutcomeDone]
 		rec.Counts.Failed = run.Counts[engine.OutcomeFailed]

@@ -439,3 +439,43 @@ func TestADisabledSourceIsNotImportedAndTheRunSaysSo(t *testing.T) {
 	assert.Contains(t, r.Message, "HR export is disabled: not imported")
 	assert.NotZero(t, r.Evaluation)
 }
+
+func TestRunNowTellsItsProgressAndCanBeCancelled(t *testing.T) {
+	a, _ := clockApp(t, true)
+	ctx := context.Background()
+	s := saveSchedule(t, a, daily("Nightly", "06:00", engine.EnforceNever))
+
+	var steps []string
+	run, err := a.RunScheduleWithProgress(ctx, s.ID, func(p app.ScheduleProgress) {
+		if len(steps) == 0 || steps[len(steps)-1] != p.Step {
+			steps = append(steps, p.Step)
+		}
+		assert.NotEmpty(t, p.Text)
+		assert.GreaterOrEqual(t, p.Fraction, 0.0)
+		assert.LessOrEqual(t, p.Fraction, 1.0)
+	})
+	require.NoError(t, err)
+	assert.Equal(t, engine.ScheduleSucceeded, run.Outcome, run.Message)
+	assert.Equal(t, []string{"import", "evaluate"}, steps)
+
+	// a run held at its import is cancelled from elsewhere (the GUI's Cancel)
+	entered, release := make(chan struct{}), make(chan struct{})
+	app.SetScheduleStepHook(a, func(id, step string) {
+		if step == "import" {
+			close(entered)
+			<-release
+		}
+	})
+	done := make(chan *engine.ScheduleRun)
+	go func() {
+		r, err := a.RunScheduleWithProgress(ctx, s.ID, nil)
+		assert.NoError(t, err)
+		done <- r
+	}()
+	<-entered
+	require.NoError(t, a.CancelScheduleRun(s.ID))
+	close(release)
+	r := <-done
+	assert.Equal(t, engine.ScheduleCanceled, r.Outcome, r.Message)
+	assert.True(t, engine.IsCode(a.CancelScheduleRun(s.ID), engine.NotFound), "nothing left to cancel")
+}

@@ -41,12 +41,14 @@ type schedulesScreen struct {
 	items    []app.ScheduleInfo
 	sources  []engine.SourceSystem
 	selected string
-	// running holds the schedules a "Run now" of this window is going for.
-	running map[string]bool
+	// running holds the schedules a "Run now" of this window is going for,
+	// and progress shows it, with Cancel.
+	running  map[string]bool
+	progress *progressPanel
 }
 
 func newSchedulesScreen(w *Window) *schedulesScreen {
-	s := &schedulesScreen{w: w, running: map[string]bool{}}
+	s := &schedulesScreen{w: w, running: map[string]bool{}, progress: newProgressPanel()}
 	s.list = twoLineList(func() int { return len(s.items) }, func(i int) (string, string) {
 		it := &s.items[i]
 		return it.Name, nextRunWords(it) + " · " + lastRunWords(it.LastRun)
@@ -166,28 +168,45 @@ func (s *schedulesScreen) closeEditor(id string) {
 	s.refresh()
 }
 
-// runNow runs a schedule in the background; it waits behind a run in
-// progress, as a scheduled run does.
+// runNow runs a schedule in the background, with progress and Cancel; it
+// waits behind a run in progress, as a scheduled run does.
 func (s *schedulesScreen) runNow(id string) {
 	if s.running[id] {
+		return
+	}
+	name := id
+	if s.detail != nil && s.detail.it.ID == id {
+		name = s.detail.it.Name
+	}
+	started := s.progress.start(s.w.jobs, fmt.Sprintf("Running %q…", name), func(ctx context.Context, report func(float64, string)) (func(), error) {
+		run, err := s.w.app.RunScheduleWithProgress(ctx, id, func(p app.ScheduleProgress) { report(p.Fraction, p.Text) })
+		return func() {
+			delete(s.running, id)
+			if err == nil && run.Outcome != engine.ScheduleSucceeded && s.w.current == ScreenSchedules {
+				dialog.ShowInformation(fmt.Sprintf("Schedule %q %s", run.Name, run.Outcome), run.Message, s.w.win)
+			}
+			s.w.SchedulesChanged()
+		}, err
+	}, func(err error) {
+		if err != nil {
+			s.w.showError(err)
+		}
+	})
+	if !started {
+		s.w.showError(engine.Errorf(engine.Unavailable, "a run started here is going: wait for it, or cancel it"))
 		return
 	}
 	s.running[id] = true
 	if s.detail != nil && s.detail.it.ID == id {
 		s.detail.showRunning()
 	}
-	s.w.jobs.run(func() func() {
-		run, err := s.w.app.RunSchedule(context.Background(), id)
-		return func() {
-			delete(s.running, id)
-			if err != nil {
-				s.w.showError(err)
-			} else if run.Outcome != engine.ScheduleSucceeded && s.w.current == ScreenSchedules {
-				dialog.ShowInformation(fmt.Sprintf("Schedule %q %s", run.Name, run.Outcome), run.Message, s.w.win)
-			}
-			s.w.SchedulesChanged()
-		}
-	})
+}
+
+// cancelRun stops a run of a schedule that the scheduler started.
+func (s *schedulesScreen) cancelRun(id string) {
+	if err := s.w.app.CancelScheduleRun(id); err != nil {
+		s.w.showError(err)
+	}
 }
 
 func (s *schedulesScreen) setPaused(id string, paused bool) {
@@ -281,6 +300,7 @@ type scheduleDetail struct {
 	summary  *widget.Label
 	status   *widget.Label
 	runNow   *widget.Button
+	cancel   *widget.Button
 	pause    *widget.Button
 	history  *widget.Table
 	runs     []engine.ScheduleRun
@@ -306,6 +326,8 @@ func newScheduleDetail(s *schedulesScreen, it app.ScheduleInfo) *scheduleDetail 
 	}
 	d.runNow = widget.NewButtonWithIcon("Run now", theme.MediaPlayIcon(), func() { s.runNow(it.ID) })
 	d.runNow.Importance = widget.HighImportance
+	d.cancel = widget.NewButtonWithIcon("Cancel the run", theme.CancelIcon(), func() { s.cancelRun(it.ID) })
+	d.cancel.Hide()
 	if it.Paused {
 		d.pause = widget.NewButtonWithIcon("Resume", theme.MediaPlayIcon(), func() { s.setPaused(it.ID, false) })
 	} else {
@@ -319,7 +341,7 @@ func newScheduleDetail(s *schedulesScreen, it app.ScheduleInfo) *scheduleDetail 
 	d.fill()
 	head := container.NewVBox(
 		widget.NewLabelWithStyle(it.Name, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-		d.summary, d.problems, d.status,
+		d.summary, d.problems, container.NewBorder(nil, nil, nil, d.cancel, d.status), s.progress.box,
 		container.NewHBox(d.runNow, d.pause, edit, layout.NewSpacer(), del),
 		widget.NewSeparator(),
 		widget.NewLabelWithStyle("History", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
@@ -342,14 +364,21 @@ func (d *scheduleDetail) fill() {
 		d.showRunning()
 	default:
 		d.status.Hide()
+		d.cancel.Hide()
 		d.runNow.Enable()
 	}
 }
 
 func (d *scheduleDetail) showRunning() {
+	d.runNow.Disable()
+	if d.s.running[d.it.ID] { // started here: the progress shows it, with Cancel
+		d.status.Hide()
+		d.cancel.Hide()
+		return
+	}
 	d.status.SetText("A run of this schedule is going (or waiting for another run to finish).")
 	d.status.Show()
-	d.runNow.Disable()
+	d.cancel.Show()
 }
 
 // load reads the schedule's history.

@@ -221,7 +221,7 @@ type canceller interface {
 // running returns the runs going in the window.
 func (w *Window) running() []canceller {
 	var running []canceller
-	for _, p := range []canceller{w.imports.progress, w.aggregation.progress, w.evaluation.progress, w.enforce.progress, w.audit.busy} {
+	for _, p := range []canceller{w.imports.progress, w.aggregation.progress, w.schedules.progress, w.evaluation.progress, w.enforce.progress, w.audit.busy} {
 		if p.Running() {
 			running = append(running, p)
 		}
