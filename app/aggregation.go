@@ -125,6 +125,21 @@ func displayName(p *engine.Person) string {
 	return strings.TrimSpace(p.Name.GivenName + " " + p.Name.FamilyName)
 }
 
+// decideOnLedger takes what a decision that moves entitlements in the
+// ledger needs: the pipeline lock (never while a run writes the ledger)
+// and the decisions' lock. done lets both go.
+func (a *App) decideOnLedger(what string) (done func(), err error) {
+	release, err := a.beginRunAs(what)
+	if err != nil {
+		return nil, err
+	}
+	a.aggMu.Lock()
+	return func() {
+		a.aggMu.Unlock()
+		release()
+	}, nil
+}
+
 // MergeRequest asks to merge persons.
 type MergeRequest struct {
 	// Main is the person who stays; their fields are the merged person's.
@@ -143,14 +158,11 @@ type MergeRequest struct {
 // it does to each entitlement, is written to the audit log; it holds
 // across imports until it is undone with Unmerge.
 func (a *App) Merge(ctx context.Context, req MergeRequest) (*engine.Merge, error) {
-	// a merge moves entitlements in the ledger: not while a run writes it
-	done, err := a.beginRunAs("a merge of persons")
+	done, err := a.decideOnLedger("a merge of persons")
 	if err != nil {
 		return nil, err
 	}
 	defer done()
-	a.aggMu.Lock()
-	defer a.aggMu.Unlock()
 	return a.merge(ctx, req, false)
 }
 
@@ -283,13 +295,11 @@ func suggestionsAfterMerge(g *engine.Aggregation, main string, merged map[string
 // the entitlements the merge transferred or left unmanaged are theirs
 // again as before.
 func (a *App) Unmerge(ctx context.Context, which string) (*engine.Merge, error) {
-	done, err := a.beginRunAs("an unmerge of persons")
+	done, err := a.decideOnLedger("an unmerge of persons")
 	if err != nil {
 		return nil, err
 	}
 	defer done()
-	a.aggMu.Lock()
-	defer a.aggMu.Unlock()
 	g0, err := a.aggregation(ctx)
 	if err != nil {
 		return nil, err

@@ -24,13 +24,11 @@ const maxValueErrors = 100
 // make a snapshot. progress, when set, is told how far it got.
 func (a *App) ScanAggregation(ctx context.Context, progress func(importing.Progress)) (*engine.Aggregation, error) {
 	// automatic merges move entitlements: not while a run writes them
-	done, err := a.beginRunAs("a search for duplicate persons")
+	done, err := a.decideOnLedger("a search for duplicate persons")
 	if err != nil {
 		return nil, err
 	}
 	defer done()
-	a.aggMu.Lock()
-	defer a.aggMu.Unlock()
 	return a.scanAggregation(ctx, progress)
 }
 

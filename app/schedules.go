@@ -523,18 +523,7 @@ func latest(ts ...time.Time) time.Time {
 // and returns the run as recorded. A paused schedule runs too. The error
 // is for a run that could not start; how the run ended is its outcome.
 func (a *App) RunSchedule(ctx context.Context, ref string) (*engine.ScheduleRun, error) {
-	cfg, err := a.Config(ctx)
-	if err != nil {
-		return nil, err
-	}
-	s, err := findSchedule(cfg, ref)
-	if err != nil {
-		return nil, err
-	}
-	if err := CheckSchedule(cfg, s); err != nil {
-		return nil, err
-	}
-	return a.runSchedule(ctx, *s, a.clock.Now(), true, nil)
+	return a.RunScheduleWithProgress(ctx, ref, nil)
 }
 
 // ScheduleProgress is how far a run of a schedule got: its step (waiting,
