@@ -40,10 +40,17 @@ func (a *App) Aggregation(ctx context.Context) (*engine.Aggregation, error) {
 	return a.aggregation(ctx)
 }
 
-// saveAggregation stores a changed state with its ledger changes and
-// audit entries, and drops what was built from the old one.
+// saveAggregation stores a decision: the changed state with its ledger
+// changes and audit entries, making earlier plans out of date, and drops
+// what was built from the old state.
 func (a *App) saveAggregation(ctx context.Context, g *engine.Aggregation, ledger []engine.LedgerChange, audit []engine.AuditEntry) error {
-	if err := a.store.SaveAggregation(ctx, g, ledger, audit); err != nil {
+	return a.saveAggregationState(ctx, g, true, ledger, audit)
+}
+
+// saveAggregationState is saveAggregation for a change that may not
+// outdate plans (a scan that holds the same persons).
+func (a *App) saveAggregationState(ctx context.Context, g *engine.Aggregation, outdates bool, ledger []engine.LedgerChange, audit []engine.AuditEntry) error {
+	if err := a.store.SaveAggregation(ctx, g, outdates, ledger, audit); err != nil {
 		return err
 	}
 	a.mu.Lock()
@@ -284,7 +291,9 @@ func suggestionsAfterMerge(g *engine.Aggregation, main string, merged map[string
 			continue
 		}
 		have[[2]string{s.A, s.B}] = true
-		s.Held = slices.DeleteFunc(slices.Clone(s.Held), func(id string) bool { return merged[id] })
+		// a member is the merged person now; the main person stays held
+		// where they were
+		s.Held = slices.DeleteFunc(slices.Clone(s.Held), func(id string) bool { return merged[id] && id != main })
 		out = append(out, s)
 	}
 	return out
@@ -333,8 +342,8 @@ func (a *App) Unmerge(ctx context.Context, which string) (*engine.Merge, error) 
 		}
 		e := engine.AuditEntry{At: now, Person: c.Entry.Person, PersonName: name(c.Entry.Person), Target: c.Entry.Key.Target, Key: c.Entry.Key, Op: engine.OpUnmerge, Outcome: engine.OutcomeDone}
 		if c.Entry.Person != m.Main && slices.ContainsFunc(m.Moved, func(mv engine.MovedEntitlement) bool {
-			return mv.Transferred && mv.Key == c.Entry.Key && mv.From == c.Entry.Person
-		}) {
+			return mv.Transferred && mv.Key.Target == c.Entry.Key.Target && mv.From == c.Entry.Person
+		}) { // its whole target goes back
 			e.Changes = []engine.AttributeChange{{Attribute: "person", Old: m.Main, New: c.Entry.Person}}
 		} else {
 			e.Changes = []engine.AttributeChange{{Attribute: "managed", Old: strconv.FormatBool(c.Entry.Unmanaged), New: strconv.FormatBool(!c.Entry.Unmanaged)}}

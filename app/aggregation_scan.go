@@ -3,6 +3,8 @@ package app
 import (
 	"context"
 	"fmt"
+	"log/slog"
+	"maps"
 	"slices"
 	"strings"
 
@@ -123,7 +125,8 @@ func (a *App) scanAggregation(ctx context.Context, progress func(importing.Progr
 	for _, e := range valueErrs[:min(len(valueErrs), maxValueErrors)] {
 		g.ValueErrors = append(g.ValueErrors, e.Error())
 	}
-	if err := a.saveAggregation(ctx, g, nil, nil); err != nil {
+	// plans are out of date only when other persons are held now
+	if err := a.saveAggregationState(ctx, g, !sameHeld(g0, g), nil, nil); err != nil {
 		return nil, err
 	}
 
@@ -154,7 +157,8 @@ func (a *App) scanAggregation(ctx context.Context, progress func(importing.Progr
 		return nil, err
 	}
 	if err := a.notifySuggestions(ctx, g); err != nil {
-		return nil, err
+		// told next time; the scan itself went well
+		slog.Warn("duplicate suggestions notice", "workspace", a.dir, "err", err)
 	}
 	return g, nil
 }
@@ -183,6 +187,20 @@ func countOf(n int, one, many string) string {
 		return "1 " + one
 	}
 	return fmt.Sprintf("%d %s", n, many)
+}
+
+// sameHeld reports whether two states hold the same persons.
+func sameHeld(x, y *engine.Aggregation) bool {
+	held := func(g *engine.Aggregation) map[string]bool {
+		m := map[string]bool{}
+		for _, s := range g.Suggestions {
+			for _, id := range s.Held {
+				m[id] = true
+			}
+		}
+		return m
+	}
+	return maps.Equal(held(x), held(y))
 }
 
 // sourceOrder gives each source system's position in the configuration.

@@ -424,3 +424,51 @@ func TestAMergeKeepsHeldWhoASuggestionWithAMemberHeld(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, engine.StatusExcluded, d.Status, "still held until someone decides")
 }
+
+func TestAHeldPersonStaysHeldWhenOthersAreMergedIntoThem(t *testing.T) {
+	a := demoApp(t)
+	ctx := context.Background()
+	g, err := a.Aggregation(ctx)
+	require.NoError(t, err)
+	s := g.Suggestions[0]
+	held := s.Held[0]
+	other := g.Suggestions[1].B // held by another suggestion: nothing granted either
+	_, err = a.Merge(ctx, app.MergeRequest{Main: held, Members: []string{other}, Entitlements: engine.TransferEntitlements})
+	require.NoError(t, err)
+	d, err := a.Person(ctx, held)
+	require.NoError(t, err)
+	assert.Equal(t, engine.StatusExcluded, d.Status, "the suggestion that holds them is not decided")
+}
+
+// failingNotifier cannot show anything: no session bus.
+type failingNotifier struct{ calls int }
+
+func (n *failingNotifier) Notify(string, string) error {
+	n.calls++
+	return engine.Errorf(engine.Unavailable, "there is no D-Bus session bus")
+}
+
+func TestImportsAndScansGoOnWhenNotificationsCannotBeShown(t *testing.T) {
+	a := demoApp(t)
+	ctx := context.Background()
+	n := &failingNotifier{}
+	a.SetNotifier(n)
+	for range 3 {
+		_, err := a.RunImport(ctx, nil, nil)
+		require.NoError(t, err)
+		_, err = a.ScanAggregation(ctx, nil)
+		require.NoError(t, err)
+	}
+	assert.Positive(t, n.calls, "it tried, and keeps trying")
+}
+
+func TestAScanThatHoldsTheSamePersonsKeepsPlansCurrent(t *testing.T) {
+	a := demoApp(t)
+	ctx := context.Background()
+	info, err := a.Evaluate(ctx, app.EvaluateOptions{}, nil)
+	require.NoError(t, err)
+	_, err = a.ScanAggregation(ctx, nil)
+	require.NoError(t, err)
+	_, err = a.Enforce(ctx, app.EnforceOptions{Evaluation: info.ID, DryRun: true}, nil)
+	require.NoError(t, err, "the same suggestions hold the same persons: the plan is still current")
+}

@@ -29,10 +29,10 @@ func (a *App) saveConfig(ctx context.Context, cfg *engine.Config, what string) e
 
 // ruleAudit is the audit entry of a change to a rule.
 func (a *App) ruleAudit(r *engine.Rule, what string) engine.AuditEntry {
-	id := r.ID
-	if id == "" {
-		id = "(new)"
+	attr := "rule " + r.ID
+	if r.ID == "" { // the store numbers it
+		attr = "new rule"
 	}
 	return engine.AuditEntry{At: a.clock.Now(), Op: engine.OpConfigure, Outcome: engine.OutcomeDone,
-		Changes: []engine.AttributeChange{{Attribute: "rule " + id, Old: r.Name(), New: what}}, Error: fmt.Sprintf("business rule %q: %s", r.Name(), what)}
+		Changes: []engine.AttributeChange{{Attribute: attr, Old: r.Name(), New: what}}, Error: fmt.Sprintf("business rule %q: %s", r.Name(), what)}
 }

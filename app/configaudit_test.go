@@ -55,7 +55,7 @@ func TestEveryConfigurationAndRuleChangeIsAudited(t *testing.T) {
 		"source system saved: source system " + key + " changed: name",
 		"aggregation settings saved: aggregation settings " + `{"suggestScore":0.95,"maxCandidates":3}`,
 		"target system saved: target system " + dir + " added: Directory",
-		`business rule "Everyone": added as a draft: rule (new) added as a draft`,
+		`business rule "Everyone": added as a draft: new rule added as a draft`,
 		`business rule "Everyone": published: the draft is in force: rule ` + id + ` published: the draft is in force`,
 		`business rule "Everyone": deleted; what it granted is kept, no longer managed: rule ` + id + ` deleted; what it granted is kept, no longer managed`,
 		"source system deleted: source system " + key + " deleted",

@@ -158,6 +158,12 @@ func (a *App) evaluate(ctx context.Context, opts EvaluateOptions, progress func(
 	// attributes as maps take three times the room, and the evaluation
 	// only reads them. A batch at a time, into the evaluation's compact
 	// form: the whole ledger as engine.LedgerEntry is never held.
+	// the version first: a decision saved while the persons are read
+	// makes this plan out of date rather than pass for current
+	ledgerVersion, err := a.store.LedgerVersion(ctx)
+	if err != nil {
+		return nil, err
+	}
 	ledger := evaluate.NewLedger()
 	var ledgerErr error
 	var reading sync.WaitGroup
@@ -180,10 +186,6 @@ func (a *App) evaluate(ctx context.Context, opts EvaluateOptions, progress func(
 	reading.Wait()
 	if ledgerErr != nil {
 		return nil, ledgerErr
-	}
-	ledgerVersion, err := a.store.LedgerVersion(ctx)
-	if err != nil {
-		return nil, err
 	}
 	targets, order, err := a.accountInputs(ctx, env)
 	if err != nil {

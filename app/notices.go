@@ -178,9 +178,9 @@ const noticeNames = 5
 // again. It returns the notices sent; with no notifier, or both events
 // switched off, it does nothing.
 //
-// The notices are recorded as sent before the notification goes out, so
-// that two processes never both send them; a notification the desktop
-// could not show is not repeated.
+// The notices are recorded as sent before the notification goes out, and
+// the record is taken back when the desktop could not show it, so the
+// next check tells them.
 func (a *App) LifecycleNotices(ctx context.Context) ([]LifecycleNotice, error) {
 	onN, cfg, err := a.notifierFor(ctx, engine.NotifyOnboarding)
 	if err != nil {

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -26,7 +27,7 @@ type schedulesState struct {
 	busy map[string]bool
 	// cancels stops the run of a schedule going or waiting in this
 	// process, by schedule id; names has their names.
-	cancels map[string]context.CancelFunc
+	cancels map[string]context.CancelCauseFunc
 	names   map[string]string
 	// step, when set (by tests), is called as a scheduled run starts
 	// each step: "import", "evaluate", "enforce".
@@ -560,7 +561,7 @@ func (a *App) CancelScheduleRun(ref string) error {
 	defer a.mu.Unlock()
 	for id, cancel := range a.schedules.cancels {
 		if id == ref || a.schedules.names[id] == ref {
-			cancel()
+			cancel(ErrRunCancelled)
 			return nil
 		}
 	}
@@ -583,12 +584,12 @@ func (a *App) runSchedule(ctx context.Context, s engine.Schedule, due time.Time,
 	}
 	busy := a.schedules.busy[s.ID]
 	a.schedules.busy[s.ID] = true
-	var cancel context.CancelFunc
+	var cancel context.CancelCauseFunc
 	if !busy { // CancelScheduleRun stops it
-		ctx, cancel = context.WithCancel(ctx)
-		defer cancel()
+		ctx, cancel = context.WithCancelCause(ctx)
+		defer cancel(nil)
 		if a.schedules.cancels == nil {
-			a.schedules.cancels, a.schedules.names = map[string]context.CancelFunc{}, map[string]string{}
+			a.schedules.cancels, a.schedules.names = map[string]context.CancelCauseFunc{}, map[string]string{}
 		}
 		a.schedules.cancels[s.ID], a.schedules.names[s.ID] = cancel, s.Name
 	}
@@ -626,7 +627,7 @@ func (a *App) runSchedule(ctx context.Context, s engine.Schedule, due time.Time,
 		return nil, saveErr
 	}
 	if err != nil {
-		rec.Outcome, rec.FinishedAt = a.stopOutcome(manual), a.clock.Now()
+		rec.Outcome, rec.FinishedAt = a.stopOutcome(ctx, manual), a.clock.Now()
 		rec.Message = fmt.Sprintf("it never started: it was waiting for %s when it was stopped", behind)
 		return rec, a.saveScheduleRun(store, rec)
 	}
@@ -644,10 +645,24 @@ func (a *App) runSchedule(ctx context.Context, s engine.Schedule, due time.Time,
 	return rec, nil
 }
 
+// ErrRunCancelled and ErrStopping are why a schedule's run was stopped,
+// as the cause of its context (context.WithCancelCause): an
+// administrator cancelled it, or Provisio is stopping.
+var (
+	ErrRunCancelled = errors.New("cancelled by the administrator")
+	ErrStopping     = errors.New("Provisio stopped")
+)
+
 // stopOutcome is how a run that was stopped ended: cancelled when an
-// administrator stopped their own run, interrupted when Provisio stopped.
-func (a *App) stopOutcome(manual bool) engine.ScheduleOutcome {
-	if manual {
+// administrator cancelled it (a manual run's own context, or Cancel the
+// run), interrupted when Provisio stopped.
+func (a *App) stopOutcome(ctx context.Context, manual bool) engine.ScheduleOutcome {
+	switch cause := context.Cause(ctx); {
+	case errors.Is(cause, ErrRunCancelled):
+		return engine.ScheduleCanceled
+	case errors.Is(cause, ErrStopping):
+		return engine.ScheduleInterrupted
+	case manual:
 		return engine.ScheduleCanceled
 	}
 	return engine.ScheduleInterrupted
@@ -660,7 +675,7 @@ func (a *App) pipeline(ctx context.Context, s *engine.Schedule, rec *engine.Sche
 	stop := func(step string, err error) {
 		switch {
 		case engine.IsCode(err, engine.Canceled) || ctx.Err() != nil:
-			rec.Outcome = a.stopOutcome(rec.Manual)
+			rec.Outcome = a.stopOutcome(ctx, rec.Manual)
 			notes = append(notes, fmt.Sprintf("stopped during the %s", step))
 		default:
 			rec.Outcome = engine.ScheduleFailed

@@ -479,3 +479,25 @@ func TestRunNowTellsItsProgressAndCanBeCancelled(t *testing.T) {
 	assert.Equal(t, engine.ScheduleCanceled, r.Outcome, r.Message)
 	assert.True(t, engine.IsCode(a.CancelScheduleRun(s.ID), engine.NotFound), "nothing left to cancel")
 }
+
+func TestARunStoppedBecauseProvisioStopsIsInterruptedNotCancelled(t *testing.T) {
+	a, _ := clockApp(t, true)
+	s := saveSchedule(t, a, daily("Nightly", "06:00", engine.EnforceNever))
+	entered := make(chan struct{})
+	app.SetScheduleStepHook(a, func(id, step string) {
+		if step == "import" {
+			close(entered)
+		}
+	})
+	ctx, stop := context.WithCancelCause(context.Background())
+	done := make(chan *engine.ScheduleRun)
+	go func() {
+		r, err := a.RunScheduleWithProgress(ctx, s.ID, nil)
+		assert.NoError(t, err)
+		done <- r
+	}()
+	<-entered
+	stop(app.ErrStopping) // the tray's runs as Provisio quits
+	r := <-done
+	assert.Equal(t, engine.ScheduleInterrupted, r.Outcome, r.Message)
+}

@@ -337,10 +337,11 @@ type Store interface {
 	LoadAggregation(ctx context.Context) (*Aggregation, error)
 	// SaveAggregation replaces the aggregation state, applies ledger
 	// changes and appends audit entries (numbered and chained by the
-	// store), in one transaction. It always counts a new ledger version:
-	// decisions on persons change what a plan must do, so a plan made
-	// before one is out of date.
-	SaveAggregation(ctx context.Context, g *Aggregation, ledger []LedgerChange, audit []AuditEntry) error
+	// store), in one transaction. With outdates (a decision on persons, or
+	// a scan that holds other persons) it counts a new ledger version:
+	// what a plan must do changed, so a plan made before is out of date.
+	// Ledger changes count one anyway.
+	SaveAggregation(ctx context.Context, g *Aggregation, outdates bool, ledger []LedgerChange, audit []AuditEntry) error
 
 	// SaveScheduleRun records a schedule run, assigning its ID when it has
 	// none, and replaces the run with its ID otherwise (NotFound when

@@ -198,6 +198,8 @@ func (s *schedulesScreen) runNow(id string) {
 	}
 	s.running[id] = true
 	if s.detail != nil && s.detail.it.ID == id {
+		s.detail.progress.Objects = []fyne.CanvasObject{s.progress.box}
+		s.detail.progress.Refresh()
 		s.detail.showRunning()
 	}
 }
@@ -301,6 +303,7 @@ type scheduleDetail struct {
 	status   *widget.Label
 	runNow   *widget.Button
 	cancel   *widget.Button
+	progress *fyne.Container
 	pause    *widget.Button
 	history  *widget.Table
 	runs     []engine.ScheduleRun
@@ -328,6 +331,11 @@ func newScheduleDetail(s *schedulesScreen, it app.ScheduleInfo) *scheduleDetail 
 	d.runNow.Importance = widget.HighImportance
 	d.cancel = widget.NewButtonWithIcon("Cancel the run", theme.CancelIcon(), func() { s.cancelRun(it.ID) })
 	d.cancel.Hide()
+	// the progress of a Run now from this screen, under its own schedule
+	d.progress = container.NewStack()
+	if s.running[it.ID] {
+		d.progress.Add(s.progress.box)
+	}
 	if it.Paused {
 		d.pause = widget.NewButtonWithIcon("Resume", theme.MediaPlayIcon(), func() { s.setPaused(it.ID, false) })
 	} else {
@@ -341,7 +349,7 @@ func newScheduleDetail(s *schedulesScreen, it app.ScheduleInfo) *scheduleDetail 
 	d.fill()
 	head := container.NewVBox(
 		widget.NewLabelWithStyle(it.Name, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-		d.summary, d.problems, container.NewBorder(nil, nil, nil, d.cancel, d.status), s.progress.box,
+		d.summary, d.problems, container.NewBorder(nil, nil, nil, d.cancel, d.status), d.progress,
 		container.NewHBox(d.runNow, d.pause, edit, layout.NewSpacer(), del),
 		widget.NewSeparator(),
 		widget.NewLabelWithStyle("History", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),

@@ -43,10 +43,10 @@ func (s *Store) LoadAggregation(ctx context.Context) (*engine.Aggregation, error
 }
 
 // SaveAggregation replaces the aggregation state, applies ledger changes
-// and appends audit entries in one transaction. It always counts a new
-// ledger version: a decision changes what a plan must do, so a plan made
-// before it is out of date.
-func (s *Store) SaveAggregation(ctx context.Context, g *engine.Aggregation, ledger []engine.LedgerChange, audit []engine.AuditEntry) error {
+// and appends audit entries in one transaction. With outdates it counts a
+// new ledger version: a decision changes what a plan must do, so a plan
+// made before it is out of date.
+func (s *Store) SaveAggregation(ctx context.Context, g *engine.Aggregation, outdates bool, ledger []engine.LedgerChange, audit []engine.AuditEntry) error {
 	raw, err := json.Marshal(g)
 	if err != nil {
 		return engine.Wrap(engine.Internal, err, "encode aggregation decisions")
@@ -59,8 +59,10 @@ func (s *Store) SaveAggregation(ctx context.Context, g *engine.Aggregation, ledg
 			if err := applyLedgerChanges(tx, ledger); err != nil { // counts a new version
 				return err
 			}
-		} else if err := bumpCounter(tx, keyLedgerVersion, "ledger"); err != nil {
-			return err
+		} else if outdates {
+			if err := bumpCounter(tx, keyLedgerVersion, "ledger"); err != nil {
+				return err
+			}
 		}
 		return appendAudit(tx, audit)
 	})

@@ -25,10 +25,10 @@ type Timing struct {
 	Expr     string
 	Location *time.Location
 	spec     cron.Schedule
-	// fixedHour is set when the expression names one hour of the day: on
-	// the night the clocks go back that hour happens twice, and it runs
-	// once. Hourly timings run in both passes of the hour.
-	fixedHour bool
+	// everyHour is set when the expression runs in every hour of the
+	// day: on the night the clocks go back it runs in both passes of the
+	// repeated hour, an hour apart. Other timings run in it once.
+	everyHour bool
 }
 
 // FieldError is a problem with one field of a schedule's timing.
@@ -59,7 +59,7 @@ func Compile(s *engine.Schedule) (*Timing, error) {
 	if ss, ok := spec.(*cron.SpecSchedule); ok {
 		ss.Location = loc
 		const starBit = 1 << 63 // robfig/cron's mark of a field given as *
-		t.fixedHour = bits.OnesCount64(ss.Hour&^starBit) == 1
+		t.everyHour = bits.OnesCount64(ss.Hour&^starBit) == 24
 	}
 	if t.Next(time.Now()).IsZero() {
 		return nil, &FieldError{"cron", fmt.Sprintf("%q never comes (a day that no month has?)", expr)}
@@ -148,7 +148,7 @@ func (t *Timing) Next(after time.Time) time.Time {
 	// 01:30 after 01:30 is the same wall-clock time an hour later: the
 	// second pass of the hour the clocks went back
 	a, n := after.In(t.Location), next.In(t.Location)
-	if t.fixedHour && a.Year() == n.Year() && a.YearDay() == n.YearDay() && a.Hour() == n.Hour() && a.Minute() == n.Minute() {
+	if !t.everyHour && a.Year() == n.Year() && a.YearDay() == n.YearDay() && a.Hour() == n.Hour() && a.Minute() == n.Minute() {
 		return t.spec.Next(next)
 	}
 	return next

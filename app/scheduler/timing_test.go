@@ -100,3 +100,16 @@ func TestDescribeSaysTheTimingInWords(t *testing.T) {
 	assert.Equal(t, "every hour at :00", scheduler.Describe(&engine.Schedule{Every: &engine.Every{Hours: 1}}))
 	assert.Equal(t, "cron 0 6 * * 1-5", scheduler.Describe(&engine.Schedule{Cron: " 0 6  * * 1-5"}))
 }
+
+func TestEveryTwoHoursRunsOnceInTheRepeatedHour(t *testing.T) {
+	ams, err := time.LoadLocation("Europe/Amsterdam")
+	require.NoError(t, err)
+	tm, err := scheduler.Compile(&engine.Schedule{Every: &engine.Every{Hours: 2}, TimeZone: "Europe/Amsterdam"})
+	require.NoError(t, err)
+	// 26 October 2025: 02:00 happens twice
+	start := time.Date(2025, time.October, 26, 1, 0, 0, 0, ams)
+	n, first, last := tm.Due(start, start.Add(5*time.Hour), 10)
+	assert.Equal(t, 2, n, "02:00 (once) and 04:00")
+	assert.Equal(t, 2, first.In(ams).Hour())
+	assert.Equal(t, 4, last.In(ams).Hour())
+}

@@ -51,10 +51,10 @@ var _ ui.Scheduling = traySchedules{}
 // stops its runs (each is cancelled, recorded as such, and waited for);
 // call it before closing the workspace.
 func newTraySchedules(a *app.App, n app.Notifier) (traySchedules, func()) {
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancelCause(context.Background())
 	t := traySchedules{a: a, notifier: n, ctx: ctx, runs: &sync.WaitGroup{}}
 	return t, func() {
-		cancel()
+		cancel(app.ErrStopping) // recorded as interrupted, like a scheduled run
 		t.runs.Wait()
 	}
 }
