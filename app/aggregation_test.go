@@ -472,3 +472,23 @@ func TestAScanThatHoldsTheSamePersonsKeepsPlansCurrent(t *testing.T) {
 	_, err = a.Enforce(ctx, app.EnforceOptions{Evaluation: info.ID, DryRun: true}, nil)
 	require.NoError(t, err, "the same suggestions hold the same persons: the plan is still current")
 }
+
+func TestHeldActionsOfAPersonExcludedSinceAreNotApproved(t *testing.T) {
+	a := demoHoldingCreates(t)
+	ctx := context.Background()
+	run, err := a.Enforce(ctx, app.EnforceOptions{}, nil)
+	require.NoError(t, err)
+	d, err := a.Run(ctx, run.ID)
+	require.NoError(t, err)
+	first := slices.IndexFunc(d.Results, func(r engine.ActionResult) bool { return r.Outcome == engine.OutcomeBlocked })
+	require.GreaterOrEqual(t, first, 0)
+	who := d.Actions[first].Person
+	require.NoError(t, a.Exclude(ctx, who, "left before the first day"))
+
+	_, err = a.DecideBlocked(ctx, run.ID, []int{first}, true, nil)
+	require.Error(t, err, "the plan no longer says what they should get")
+	assert.True(t, engine.IsCode(err, engine.Conflict), "%v", err)
+	assert.Contains(t, err.Error(), who+" (excluded by hand: left before the first day)")
+	_, err = a.DecideBlocked(ctx, run.ID, []int{first}, false, nil)
+	require.NoError(t, err, "rejecting them is fine")
+}

@@ -11,6 +11,7 @@ import (
 	"provisio/connectors"
 	"provisio/engine"
 	"provisio/engine/accounts"
+	"provisio/engine/aggregate"
 	"provisio/engine/enforce"
 	"provisio/engine/evaluate"
 	"provisio/engine/rules"
@@ -474,6 +475,15 @@ func (a *App) ResumeRun(ctx context.Context, id uint64, progress func(enforce.Pr
 	if err := a.checkNoLaterRun(ctx, run); err != nil {
 		return nil, err
 	}
+	var pending []int
+	for i, res := range results {
+		if res.Outcome == engine.OutcomePending {
+			pending = append(pending, i)
+		}
+	}
+	if err := a.checkNotDecidedSince(ctx, plan, pending); err != nil {
+		return nil, err
+	}
 	run.Resumed++
 	run.Status = engine.RunRunning
 	if err := a.store.UpdateRun(ctx, run); err != nil {
@@ -528,6 +538,11 @@ func (a *App) rerun(ctx context.Context, id uint64, indexes []int, from engine.O
 	chosen := enforce.WithDependents(plan, picked, func(j int) bool {
 		return results[j].Outcome == from || (from == engine.OutcomeFailed && results[j].Outcome == engine.OutcomeSkipped)
 	})
+	if run {
+		if err := a.checkNotDecidedSince(ctx, plan, chosen); err != nil {
+			return nil, err
+		}
+	}
 	var changed []engine.ActionResult
 	for _, i := range chosen {
 		res := results[i]
@@ -661,4 +676,40 @@ func (a *App) markInterrupted(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// checkNotDecidedSince refuses to write actions of a plan for persons a
+// decision has excluded or merged into another person since the plan was
+// made: the plan no longer says what they should get.
+func (a *App) checkNotDecidedSince(ctx context.Context, plan *engine.Evaluation, indexes []int) error {
+	g, err := a.aggregation(ctx)
+	if err != nil {
+		return err
+	}
+	overlay := aggregate.NewOverlay(g)
+	seen := map[string]bool{}
+	var who []string
+	for _, i := range indexes {
+		x := &plan.Actions[i]
+		if seen[x.Person] {
+			continue
+		}
+		seen[x.Person] = true
+		if why, ok := overlay.Decided(x.Person); ok {
+			who = append(who, fmt.Sprintf("%s (%s)", x.Person, why))
+		}
+	}
+	if len(who) == 0 {
+		return nil
+	}
+	return engine.Errorf(engine.Conflict, "evaluation %d was made before decisions on %s: %s; reject their actions, or evaluate again and enforce the new plan",
+		plan.ID, countOf(len(who), "person", "persons"), strings.Join(who[:min(len(who), 5)], ", ")+moreOf(len(who), 5))
+}
+
+// moreOf says how many of n a list cut at shown left out.
+func moreOf(n, shown int) string {
+	if n <= shown {
+		return ""
+	}
+	return fmt.Sprintf(" and %d more", n-shown)
 }

@@ -64,6 +64,17 @@ func (o *Overlay) InMerge(id string) bool {
 	return ok
 }
 
+// Decided says why the decisions keep a person from being provisioned as
+// they are: excluded (by hand or held by a suggestion) or merged into
+// another person. A person the source excludes is not its business.
+func (o *Overlay) Decided(id string) (string, bool) {
+	if r, ok := o.roles[id]; ok && r.member {
+		return "merged into " + o.g.Merges[r.merge].Main, true
+	}
+	why, ok := o.excluded[id]
+	return why, ok
+}
+
 // Exclude returns p excluded (a copy) when a decision excludes them, else
 // p itself. It does not look at merges.
 func (o *Overlay) Exclude(p *engine.Person) *engine.Person {
